@@ -1,0 +1,1 @@
+"""Settings files (platformdirs) and secrets (OS keyring). Never a password in a file."""

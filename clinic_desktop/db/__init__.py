@@ -1,0 +1,1 @@
+"""Database layer: engine and pool, units of work, ORM models, queries, migrations, local server."""

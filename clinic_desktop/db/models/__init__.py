@@ -1,0 +1,28 @@
+"""ORM models of the whole domain, one module per area, all on one metadata.
+
+Importing this package registers every table on `clinic_desktop.db.base.metadata`.
+"""
+
+from .clinic import AuditEvent, Clinic, StaffAccount
+from .patient import Caregiver, DoctorProfile, Patient, PatientCaregiver, PatientDoctor
+from .appointment import Appointment, AppointmentSeries
+from .medication import Medication, MedicationDoseLog
+from .glucose import EmergencyEvent, GlucoseReading, PatientReview
+
+__all__ = [
+    "Appointment",
+    "AppointmentSeries",
+    "AuditEvent",
+    "Caregiver",
+    "Clinic",
+    "DoctorProfile",
+    "EmergencyEvent",
+    "GlucoseReading",
+    "Medication",
+    "MedicationDoseLog",
+    "Patient",
+    "PatientCaregiver",
+    "PatientDoctor",
+    "PatientReview",
+    "StaffAccount",
+]

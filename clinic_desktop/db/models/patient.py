@@ -1,0 +1,110 @@
+"""Patients, doctors, caregivers and the care-team links between them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ...domain.enums import DiabetesType, GlucoseUnit, ManagementMode, Sex
+from ..base import Base, ClinicOwnedMixin, SoftDeleteMixin, TimestampMixin, VersionedMixin, uuid_pk
+from ._types import enum_type
+
+
+class DoctorProfile(ClinicOwnedMixin, TimestampMixin, VersionedMixin, Base):
+    """Clinical details of a staff account with the doctor role."""
+
+    __tablename__ = "doctor_profile"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    staff_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("staff_account.id", ondelete="RESTRICT"), nullable=False, unique=True
+    )
+    display_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    specialty: Mapped[str | None] = mapped_column(String(120))
+    license_number: Mapped[str | None] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
+
+
+class Patient(ClinicOwnedMixin, TimestampMixin, VersionedMixin, SoftDeleteMixin, Base):
+    """A patient of the clinic. Clinical fields are hidden from receptionists by the services."""
+
+    __tablename__ = "patient"
+    __table_args__ = (
+        UniqueConstraint("clinic_id", "mrn"),
+        Index("ix_patient_clinic_id_family_name_given_name_id", "clinic_id", "family_name", "given_name", "id"),
+        Index("ix_patient_clinic_id_date_of_birth", "clinic_id", "date_of_birth"),
+        Index("ix_patient_clinic_id_phone_e164", "clinic_id", "phone_e164"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    mrn: Mapped[str] = mapped_column(String(32), nullable=False)
+    given_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    family_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    date_of_birth: Mapped[date] = mapped_column(Date, nullable=False)
+    sex: Mapped[Sex] = mapped_column(enum_type(Sex, "sex"), nullable=False, server_default=text("'unknown'"))
+    phone_e164: Mapped[str | None] = mapped_column(String(16))
+    email: Mapped[str | None] = mapped_column(String(254))
+    address: Mapped[str | None] = mapped_column(Text)
+    diabetes_type: Mapped[DiabetesType | None] = mapped_column(enum_type(DiabetesType, "diabetes_type"))
+    diagnosed_on: Mapped[date | None] = mapped_column(Date)
+    last_hba1c: Mapped[float | None] = mapped_column(Numeric(4, 1))
+    last_hba1c_on: Mapped[date | None] = mapped_column(Date)
+    target_hba1c: Mapped[float | None] = mapped_column(Numeric(4, 1))
+    glucose_unit: Mapped[GlucoseUnit] = mapped_column(
+        enum_type(GlucoseUnit, "glucose_unit"), nullable=False, server_default=text("'mg/dL'")
+    )
+    management_mode: Mapped[ManagementMode | None] = mapped_column(enum_type(ManagementMode, "management_mode"))
+    notes: Mapped[str | None] = mapped_column(Text)
+    responsible_doctor_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("doctor_profile.id", ondelete="SET NULL"), index=True
+    )
+
+
+class PatientDoctor(ClinicOwnedMixin, TimestampMixin, Base):
+    """A doctor in a patient's care team."""
+
+    __tablename__ = "patient_doctor"
+    __table_args__ = (UniqueConstraint("patient_id", "doctor_id"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    patient_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("patient.id", ondelete="CASCADE"), nullable=False
+    )
+    doctor_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("doctor_profile.id", ondelete="RESTRICT"), nullable=False, index=True
+    )
+
+
+class Caregiver(ClinicOwnedMixin, TimestampMixin, VersionedMixin, Base):
+    """A relative or carer who helps a patient (may record doses or readings if permitted)."""
+
+    __tablename__ = "caregiver"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    given_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    family_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    phone_e164: Mapped[str | None] = mapped_column(String(16))
+    email: Mapped[str | None] = mapped_column(String(254))
+
+
+class PatientCaregiver(ClinicOwnedMixin, TimestampMixin, Base):
+    """Link of a caregiver to a patient with what the caregiver may do."""
+
+    __tablename__ = "patient_caregiver"
+    __table_args__ = (UniqueConstraint("patient_id", "caregiver_id"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    patient_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("patient.id", ondelete="CASCADE"), nullable=False
+    )
+    caregiver_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("caregiver.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    relationship: Mapped[str | None] = mapped_column(String(64))
+    permissions: Mapped[list[str]] = mapped_column(
+        ARRAY(String(32)), nullable=False, server_default=text("'{view}'")
+    )

@@ -1,0 +1,141 @@
+"""Staff accounts: the first clinic and admin (setup), and accounts created by an admin."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import func, select
+
+from ..db.database import Database
+from ..db.models import Clinic, DoctorProfile, StaffAccount
+from ..domain.actor import Actor
+from ..domain.enums import Role
+from ..domain.errors import ConflictError, FieldProblem, ValidationError
+from . import passwords
+
+
+@dataclass(frozen=True)
+class StaffDTO:
+    id: uuid.UUID
+    username: str
+    full_name: str
+    role: Role
+    active: bool
+    doctor_id: uuid.UUID | None
+
+
+@dataclass(frozen=True)
+class ClinicDTO:
+    id: uuid.UUID
+    name: str
+    timezone: str
+
+
+class StaffService:
+    """Creating clinics and accounts. Only admins create accounts once a clinic exists."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    def has_any_clinic(self) -> bool:
+        with self._db.unit_of_work(None, read_only=True) as uow:
+            return bool(uow.session.scalar(select(func.count()).select_from(Clinic)))
+
+    def create_first_clinic(
+        self, *, clinic_name: str, timezone: str, admin_username: str, admin_full_name: str, admin_password: str
+    ) -> tuple[ClinicDTO, StaffDTO]:
+        """The setup wizard's last step; refused once any clinic exists (it never wipes data)."""
+        problems = _clinic_problems(clinic_name, timezone) + _account_problems(admin_username, admin_full_name)
+        if problems:
+            raise ValidationError(problems)
+        passwords.check_password_policy(admin_password, username=admin_username)
+        with self._db.unit_of_work(None) as uow:
+            uow.session.execute(select(func.pg_advisory_xact_lock(0x5E7A9)))
+            if uow.session.scalar(select(func.count()).select_from(Clinic)):
+                raise ConflictError("This database already has a clinic; sign in with an existing account instead.")
+            clinic = Clinic(name=clinic_name.strip(), timezone=timezone)
+            uow.session.add(clinic)
+            uow.session.flush()
+            admin = _new_account(clinic.id, admin_username, admin_full_name, Role.ADMIN, admin_password)
+            uow.session.add(admin)
+            uow.session.flush()
+            uow.actor = Actor(staff_id=admin.id, clinic_id=clinic.id, role=Role.ADMIN, username=admin.username)
+            uow.audit("create", "clinic", clinic.id, changes={"name": clinic.name})
+            uow.audit("create", "staff_account", admin.id, changes={"username": admin.username, "role": "admin"})
+            return ClinicDTO(clinic.id, clinic.name, clinic.timezone), _dto(admin, None)
+
+    def create_account(
+        self, actor: Actor, *, username: str, full_name: str, role: Role, password: str, specialty: str | None = None
+    ) -> StaffDTO:
+        """An admin adds a staff member; doctors also get a doctor profile."""
+        actor.require(Role.ADMIN, action="create staff accounts")
+        problems = _account_problems(username, full_name)
+        if problems:
+            raise ValidationError(problems)
+        passwords.check_password_policy(password, username=username)
+        with self._db.unit_of_work(actor) as uow:
+            account = _new_account(actor.clinic_id, username, full_name, role, password)
+            uow.session.add(account)
+            uow.session.flush()
+            doctor_id = None
+            if role == Role.DOCTOR:
+                profile = DoctorProfile(
+                    clinic_id=actor.clinic_id, staff_id=account.id, display_name=full_name.strip(), specialty=specialty
+                )
+                uow.session.add(profile)
+                uow.session.flush()
+                doctor_id = profile.id
+            uow.audit("create", "staff_account", account.id, changes={"username": username, "role": role.value})
+            uow.changed("staff", account.id)
+            return _dto(account, doctor_id)
+
+    def list_staff(self, actor: Actor) -> list[StaffDTO]:
+        with self._db.unit_of_work(actor, read_only=True) as uow:
+            rows = uow.session.execute(
+                select(StaffAccount, DoctorProfile.id)
+                .outerjoin(DoctorProfile, DoctorProfile.staff_id == StaffAccount.id)
+                .where(StaffAccount.clinic_id == actor.clinic_id)
+                .order_by(StaffAccount.full_name)
+            ).all()
+            return [_dto(account, doctor_id) for account, doctor_id in rows]
+
+
+def _new_account(clinic_id: uuid.UUID, username: str, full_name: str, role: Role, password: str) -> StaffAccount:
+    return StaffAccount(
+        clinic_id=clinic_id,
+        username=username.strip(),
+        full_name=full_name.strip(),
+        role=role,
+        password_hash=passwords.hash_password(password),
+    )
+
+
+def _dto(account: StaffAccount, doctor_id: uuid.UUID | None) -> StaffDTO:
+    return StaffDTO(account.id, account.username, account.full_name, Role(account.role), account.active, doctor_id)
+
+
+def _clinic_problems(name: str, timezone: str) -> list[FieldProblem]:
+    problems = []
+    if not name or not name.strip():
+        problems.append(FieldProblem("clinic_name", "Enter the clinic's name."))
+    elif len(name.strip()) > 200:
+        problems.append(FieldProblem("clinic_name", "Use at most 200 characters."))
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(FieldProblem("timezone", f"{timezone!r} is not a known time zone (e.g. Europe/Berlin)."))
+    return problems
+
+
+def _account_problems(username: str, full_name: str) -> list[FieldProblem]:
+    problems = []
+    name = (username or "").strip()
+    if not name:
+        problems.append(FieldProblem("username", "Enter a user name."))
+    elif len(name) > 64 or not all(c.isalnum() or c in "._-@" for c in name):
+        problems.append(FieldProblem("username", "Use up to 64 letters, digits, '.', '_', '-' or '@'."))
+    if not full_name or not full_name.strip():
+        problems.append(FieldProblem("full_name", "Enter the person's full name."))
+    return problems

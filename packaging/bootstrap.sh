@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# One-command set-up on a fresh Debian/Ubuntu machine, then run the app or the tests.
+#   packaging/bootstrap.sh app [app options]   install, then start Clinic Desktop (embedded database, demo data)
+#   packaging/bootstrap.sh test [pytest args]  install, then run the test suite on a real PostgreSQL it starts
+# Idempotent: installs only what is missing. Needs root or sudo for the system packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode="${1:-app}"; shift || true
+
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+
+# Qt's runtime libraries (offscreen and X11), and the PostgreSQL server programs.
+qt_pkgs="libegl1 libgl1 libfontconfig1 libglib2.0-0 libdbus-1-3 libxkbcommon0"
+x11_pkgs="libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0"
+pg_pkgs="postgresql-15 postgresql-contrib"
+wanted="$qt_pkgs $pg_pkgs"
+[ "$mode" = "app" ] && wanted="$wanted $x11_pkgs"
+
+missing=""
+for p in $wanted; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ] && command -v apt-get >/dev/null; then
+  echo "Installing system packages:$missing"
+  # Install PostgreSQL's programs without creating or starting the system-wide cluster:
+  # Clinic Desktop runs its own private cluster.
+  policy_added=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | "${sudo_cmd[@]}" tee /usr/sbin/policy-rc.d >/dev/null
+    "${sudo_cmd[@]}" chmod +x /usr/sbin/policy-rc.d; policy_added=1
+  fi
+  "${sudo_cmd[@]}" mkdir -p /etc/postgresql-common
+  if ! grep -qs '^create_main_cluster *= *false' /etc/postgresql-common/createcluster.conf; then
+    echo 'create_main_cluster = false' | "${sudo_cmd[@]}" tee -a /etc/postgresql-common/createcluster.conf >/dev/null
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  # shellcheck disable=SC2086
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  [ "$policy_added" = 1 ] && "${sudo_cmd[@]}" rm -f /usr/sbin/policy-rc.d
+fi
+
+python="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  "$python" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
+if [ "$mode" = "test" ]; then
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+  export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}"
+  exec .venv/bin/python -m pytest "$@"
+else
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e .
+  exec .venv/bin/clinic-desktop --demo "$@"
+fi

@@ -1,0 +1,64 @@
+"""Background tasks deliver results on the GUI thread; newer requests supersede older ones."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from PySide6.QtCore import QThread
+
+from clinic_desktop.qt.workers import TaskRunner
+
+
+def test_result_arrives_on_gui_thread(qtbot):
+    runner = TaskRunner()
+    seen = {}
+
+    def op(state):
+        seen["worker"] = threading.get_ident()
+        return 42
+
+    def done(value):
+        seen["value"] = value
+        seen["gui"] = QThread.currentThread() is qtbot_thread
+
+    qtbot_thread = QThread.currentThread()
+    runner.run(op, done)
+    qtbot.waitUntil(lambda: "value" in seen, timeout=5000)
+    assert seen["value"] == 42 and seen["gui"] is True
+    assert seen["worker"] != threading.get_ident()
+    assert runner.wait_idle()
+
+
+def test_newer_request_supersedes_older(qtbot):
+    runner = TaskRunner()
+    results, cancelled = [], []
+
+    def slow(state):
+        for _ in range(100):
+            if state.cancelled:
+                cancelled.append(True)
+                return "stale"
+            time.sleep(0.01)
+        return "stale"
+
+    runner.run(slow, results.append)
+    runner.run(lambda state: "fresh", results.append)
+    qtbot.waitUntil(lambda: results == ["fresh"] and bool(cancelled), timeout=5000)
+    assert runner.wait_idle()
+    qtbot.wait(50)
+    assert results == ["fresh"]
+
+
+def test_errors_and_progress_are_delivered(qtbot):
+    runner = TaskRunner()
+    errors, progress = [], []
+
+    def op(state):
+        state.report(1, 2, "half")
+        raise ValueError("bad line 3")
+
+    runner.run(op, lambda r: None, errors.append, on_progress=lambda d, t, s: progress.append((d, t, s)))
+    qtbot.waitUntil(lambda: bool(errors), timeout=5000)
+    assert str(errors[0]) == "bad line 3" and progress == [(1, 2, "half")]
+    assert runner.wait_idle()
