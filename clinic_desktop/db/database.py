@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import socket
-from contextlib import AbstractContextManager
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..domain.actor import Actor
+from ..domain.changes import ChangeSet
 from .unit_of_work import UnitOfWork, unit_of_work
 
 
@@ -53,9 +57,15 @@ class Database:
 
     def __init__(self, engine: Engine, *, workstation: str | None = None) -> None:
         self.engine = engine
-        self.workstation = workstation or socket.gethostname()
+        # Unique per process, so a workstation recognises (and skips) its own NOTIFYs.
+        self.workstation = workstation or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.session_factory: sessionmaker[Session] = sessionmaker(engine, expire_on_commit=False)
         self._features: ServerFeatures | None = None
+        self._change_listeners: list[Callable[[ChangeSet], None]] = []
+
+    def add_change_listener(self, listener: Callable[[ChangeSet], None]) -> None:
+        """Called (on the committing thread) with the ChangeSet of every committed unit of work."""
+        self._change_listeners.append(listener)
 
     @property
     def features(self) -> ServerFeatures:
@@ -67,9 +77,14 @@ class Database:
         self._features = None
         return self.features
 
-    def unit_of_work(self, actor: Actor | None, *, read_only: bool = False) -> AbstractContextManager[UnitOfWork]:
-        """One transaction for one user action (see `unit_of_work`)."""
-        return unit_of_work(self.session_factory, actor, workstation=self.workstation, read_only=read_only)
+    @contextmanager
+    def unit_of_work(self, actor: Actor | None, *, read_only: bool = False) -> Iterator[UnitOfWork]:
+        """One transaction for one user action (see `unit_of_work`); listeners hear its changes."""
+        with unit_of_work(self.session_factory, actor, workstation=self.workstation, read_only=read_only) as uow:
+            yield uow
+        if uow.changes:
+            for listener in list(self._change_listeners):
+                listener(uow.changes)
 
     def dispose(self) -> None:
         self.engine.dispose()
