@@ -174,3 +174,31 @@ def require_timescale(database: Database) -> None:
             "TimescaleDB is not installed on the test server; run with CLINIC_TEST_DATABASE_URL pointing at a "
             "server with the extension to cover these cases"
         )
+
+
+@pytest.fixture(scope="module")
+def app_role_database(pg_server: TestServer, database: Database) -> Database:
+    """The module's database reached through a LOGIN role in `clinic_app` (subject to RLS)."""
+    import secrets
+
+    from sqlalchemy import create_engine as _create_engine
+
+    from clinic_desktop.db.roles import create_app_login
+
+    role = f"ws_{uuid.uuid4().hex[:10]}"
+    password = secrets.token_urlsafe(16)
+    with database.engine.begin() as conn:
+        create_app_login(conn, role_name=role, password=password)
+    url = database.engine.url.set(username=role)
+    target = ConnectTarget(url, password, PoolSettings(size=2, max_overflow=2, timeout_s=10))
+    app_db = Database(create_app_engine(target, application_name="clinic-desktop-tests-app"), workstation="test-app-ws")
+    _open_databases.append(app_db)
+    try:
+        yield app_db
+    finally:
+        app_db.dispose()
+        _open_databases.remove(app_db)
+        admin = _create_engine(pg_server.admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{role}"')  # owns nothing; only a membership
+        admin.dispose()

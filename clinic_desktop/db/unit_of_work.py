@@ -16,14 +16,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import text
+from sqlalchemy import select, text, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..domain.actor import Actor
 from ..domain.changes import ChangeCollector, ChangeSet
 from ..domain.errors import DomainError
 from .error_mapping import is_retryable, map_db_error
-from .models import AuditEvent
+from .models import AuditEvent, ClientRequest
 
 T = TypeVar("T")
 
@@ -41,6 +42,40 @@ class UnitOfWork:
     def changed(self, kind: str, *ids: uuid.UUID) -> None:
         """Record that entities of `kind` changed; they go out on the bus after commit."""
         self._collector.add(kind, *ids)
+
+    def claim_request(self, request_id: uuid.UUID | None, entity: str) -> uuid.UUID | None:
+        """Make a client-identified write idempotent.
+
+        Returns None when this request is new (go ahead, then call `complete_request`), or the id
+        of the entity an earlier attempt already created — a retry after an ambiguous failure
+        (the commit may or may not have happened) then creates nothing twice. A concurrent
+        duplicate waits on the key until the first commits.
+        """
+        if request_id is None:
+            return None
+        if self.actor is None:
+            raise DomainError("An idempotent write needs a signed-in staff member.")
+        claimed = self.session.execute(
+            insert(ClientRequest)
+            .values(id=request_id, clinic_id=self.actor.clinic_id, entity=entity)
+            .on_conflict_do_nothing(index_elements=["id"])
+            .returning(ClientRequest.id)
+        ).first()
+        if claimed is not None:
+            return None
+        done = self.session.execute(
+            select(ClientRequest.entity, ClientRequest.entity_id).where(ClientRequest.id == request_id)
+        ).one()
+        if done.entity != entity:
+            raise DomainError("This request id was already used for another kind of change.")
+        return done.entity_id
+
+    def complete_request(self, request_id: uuid.UUID | None, entity_id: uuid.UUID) -> None:
+        """Record what a claimed request created (in the same transaction as the write)."""
+        if request_id is not None:
+            self.session.execute(
+                update(ClientRequest).where(ClientRequest.id == request_id).values(entity_id=entity_id)
+            )
 
     def audit(
         self,
@@ -66,6 +101,11 @@ class UnitOfWork:
                 workstation=self.workstation,
             )
         )
+
+
+def set_transaction_clinic(session: Session, clinic_id: uuid.UUID) -> None:
+    """Scope this transaction to one clinic before the actor is known (sign-in, first setup)."""
+    session.execute(text("SELECT set_config('app.clinic_id', :clinic, true)"), {"clinic": str(clinic_id)})
 
 
 def set_transaction_identity(session: Session, actor: Actor | None) -> None:

@@ -6,10 +6,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import select, text
 
 from ..db.database import Database
 from ..db.models import Clinic, DoctorProfile, StaffAccount
+from ..db.unit_of_work import set_transaction_clinic
 from ..domain.actor import Actor
 from ..domain.enums import Role
 from ..domain.errors import AuthenticationFailed
@@ -39,12 +40,16 @@ class AuthService:
         """Return the session of a valid, active, unlocked account or raise AuthenticationFailed."""
         now = datetime.now(timezone.utc)
         with self._db.unit_of_work(None) as uow:
-            account = uow.session.scalars(
-                select(StaffAccount).where(func.lower(StaffAccount.username) == username.strip().lower())
-            ).one_or_none()
-            if account is None:
+            # Row-level security hides every clinic's rows until the clinic is known: a
+            # SECURITY DEFINER function reveals only the account's id and clinic.
+            found = uow.session.execute(
+                text("SELECT staff_id, clinic_id FROM auth_find_staff(:u)"), {"u": username.strip()}
+            ).first()
+            if found is None:
                 passwords.verify_password(_DUMMY_HASH, password)  # same time as a real check
                 raise AuthenticationFailed("Wrong user name or password.")
+            set_transaction_clinic(uow.session, found.clinic_id)
+            account = uow.session.get(StaffAccount, found.staff_id)
             actor = _actor_of(uow.session, account)
             uow.actor = actor
             if account.locked_until and account.locked_until > now:

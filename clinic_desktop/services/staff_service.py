@@ -6,10 +6,11 @@ import uuid
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from ..db.database import Database
 from ..db.models import Clinic, DoctorProfile, StaffAccount
+from ..db.unit_of_work import set_transaction_clinic
 from ..domain.actor import Actor
 from ..domain.enums import Role
 from ..domain.errors import ConflictError, FieldProblem, ValidationError
@@ -41,7 +42,8 @@ class StaffService:
 
     def has_any_clinic(self) -> bool:
         with self._db.unit_of_work(None, read_only=True) as uow:
-            return bool(uow.session.scalar(select(func.count()).select_from(Clinic)))
+            # A SECURITY DEFINER function: row-level security hides clinics until one is chosen.
+            return bool(uow.session.scalar(text("SELECT app_has_any_clinic()")))
 
     def create_first_clinic(
         self, *, clinic_name: str, timezone: str, admin_username: str, admin_full_name: str, admin_password: str
@@ -53,9 +55,10 @@ class StaffService:
         passwords.check_password_policy(admin_password, username=admin_username)
         with self._db.unit_of_work(None) as uow:
             uow.session.execute(select(func.pg_advisory_xact_lock(0x5E7A9)))
-            if uow.session.scalar(select(func.count()).select_from(Clinic)):
+            if uow.session.scalar(text("SELECT app_has_any_clinic()")):
                 raise ConflictError("This database already has a clinic; sign in with an existing account instead.")
-            clinic = Clinic(name=clinic_name.strip(), timezone=timezone)
+            clinic = Clinic(id=uuid.uuid4(), name=clinic_name.strip(), timezone=timezone)
+            set_transaction_clinic(uow.session, clinic.id)
             uow.session.add(clinic)
             uow.session.flush()
             admin = _new_account(clinic.id, admin_username, admin_full_name, Role.ADMIN, admin_password)

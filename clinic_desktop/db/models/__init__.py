@@ -8,12 +8,14 @@ from .patient import Caregiver, DoctorProfile, Patient, PatientCaregiver, Patien
 from .appointment import Appointment, AppointmentSeries
 from .medication import Medication, MedicationDoseLog
 from .glucose import EmergencyEvent, GlucoseReading, PatientReview
+from .security import ClientRequest
 
 __all__ = [
     "Appointment",
     "AppointmentSeries",
     "AuditEvent",
     "Caregiver",
+    "ClientRequest",
     "Clinic",
     "DoctorProfile",
     "EmergencyEvent",
