@@ -13,7 +13,7 @@ from ..db.models import Clinic, DoctorProfile, StaffAccount
 from ..db.unit_of_work import set_transaction_clinic
 from ..domain.actor import Actor
 from ..domain.enums import Role
-from ..domain.errors import ConflictError, FieldProblem, ValidationError
+from ..domain.errors import ConflictError, FieldProblem, NotFound, StaleRecord, ValidationError
 from . import passwords
 
 
@@ -25,6 +25,8 @@ class StaffDTO:
     role: Role
     active: bool
     doctor_id: uuid.UUID | None
+    version: int = 1
+    must_change_password: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,61 @@ class StaffService:
             return [_dto(account, doctor_id) for account, doctor_id in rows]
 
 
+    def set_active(self, actor: Actor, *, staff_id: uuid.UUID, active: bool, expected_version: int) -> StaffDTO:
+        """An admin disables or re-enables an account (never their own: someone must stay admin)."""
+        actor.require(Role.ADMIN, action="disable or enable accounts")
+        if staff_id == actor.staff_id and not active:
+            raise ValidationError([FieldProblem("active", "You cannot disable your own account.")])
+        with self._db.unit_of_work(actor) as uow:
+            account = _load_for_update(uow, staff_id, expected_version)
+            before = account.active
+            account.active = active
+            if active:
+                account.failed_login_count = 0
+                account.locked_until = None
+            uow.audit("disable" if not active else "enable", "staff_account", account.id, changes={"active": [before, active]})
+            uow.changed("staff", account.id)
+            uow.session.flush()
+            return _dto(account, _doctor_id(uow, account))
+
+    def force_password_change(self, actor: Actor, *, staff_id: uuid.UUID, expected_version: int) -> StaffDTO:
+        """The account must choose a new password at its next sign-in."""
+        actor.require(Role.ADMIN, action="force a password change")
+        with self._db.unit_of_work(actor) as uow:
+            account = _load_for_update(uow, staff_id, expected_version)
+            account.must_change_password = True
+            uow.audit("force_password_change", "staff_account", account.id)
+            uow.changed("staff", account.id)
+            uow.session.flush()
+            return _dto(account, _doctor_id(uow, account))
+
+    def change_own_password(self, actor: Actor, *, current_password: str, new_password: str) -> None:
+        """Every staff member changes their own password (the current one is checked first)."""
+        passwords.check_password_policy(new_password, username=actor.username, field="new_password")
+        if new_password == current_password:
+            raise ValidationError([FieldProblem("new_password", "Choose a password different from the current one.")])
+        with self._db.unit_of_work(actor) as uow:
+            account = uow.session.get(StaffAccount, actor.staff_id, with_for_update=True)
+            if account is None or not passwords.verify_password(account.password_hash, current_password):
+                raise ValidationError([FieldProblem("current_password", "The current password is not correct.")])
+            account.password_hash = passwords.hash_password(new_password)
+            account.must_change_password = False
+            uow.audit("change_password", "staff_account", account.id)
+
+
+def _load_for_update(uow, staff_id: uuid.UUID, expected_version: int) -> StaffAccount:  # noqa: ANN001
+    account = uow.session.get(StaffAccount, staff_id, with_for_update=True)
+    if account is None:
+        raise NotFound("That staff account does not exist.")
+    if account.version != expected_version:
+        raise StaleRecord("staff account", mine=expected_version, theirs=account.version)
+    return account
+
+
+def _doctor_id(uow, account: StaffAccount) -> uuid.UUID | None:  # noqa: ANN001
+    return uow.session.scalar(select(DoctorProfile.id).where(DoctorProfile.staff_id == account.id))
+
+
 def _new_account(clinic_id: uuid.UUID, username: str, full_name: str, role: Role, password: str) -> StaffAccount:
     return StaffAccount(
         clinic_id=clinic_id,
@@ -116,7 +173,10 @@ def _new_account(clinic_id: uuid.UUID, username: str, full_name: str, role: Role
 
 
 def _dto(account: StaffAccount, doctor_id: uuid.UUID | None) -> StaffDTO:
-    return StaffDTO(account.id, account.username, account.full_name, Role(account.role), account.active, doctor_id)
+    return StaffDTO(
+        account.id, account.username, account.full_name, Role(account.role), account.active, doctor_id,
+        account.version, account.must_change_password,
+    )
 
 
 def _clinic_problems(name: str, timezone: str) -> list[FieldProblem]:

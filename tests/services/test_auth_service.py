@@ -81,3 +81,52 @@ def test_only_admins_create_accounts(database, clinic):
         StaffService(database).create_account(
             clinic.doctor, username="x1", full_name="X", role=Role.NURSE, password="Long-enough-pass-1"
         )
+
+
+def _staff(database, clinic, staff_id):
+    return next(s for s in StaffService(database).list_staff(clinic.admin) if s.id == staff_id)
+
+
+def test_admin_disables_and_reenables_an_account_audited(database, clinic):
+    from clinic_desktop.domain.errors import StaleRecord
+
+    staff = StaffService(database)
+    nurse = _staff(database, clinic, clinic.nurse.staff_id)
+    disabled = staff.set_active(clinic.admin, staff_id=nurse.id, active=False, expected_version=nurse.version)
+    assert disabled.active is False and disabled.version == nurse.version + 1
+    with pytest.raises(AuthenticationFailed, match="disabled"):
+        AuthService(database).login(clinic.nurse.username, clinic.password)
+    with pytest.raises(StaleRecord):
+        staff.set_active(clinic.admin, staff_id=nurse.id, active=True, expected_version=nurse.version)
+    staff.set_active(clinic.admin, staff_id=nurse.id, active=True, expected_version=disabled.version)
+    assert AuthService(database).login(clinic.nurse.username, clinic.password).actor.role is Role.NURSE
+    assert {"disable", "enable"} <= set(_audit_actions(database, nurse.id))
+
+
+def test_admin_cannot_disable_self_and_others_cannot_disable(database, clinic):
+    from clinic_desktop.domain.errors import PermissionDenied
+
+    staff = StaffService(database)
+    me = _staff(database, clinic, clinic.admin.staff_id)
+    with pytest.raises(ValidationError, match="your own account"):
+        staff.set_active(clinic.admin, staff_id=me.id, active=False, expected_version=me.version)
+    with pytest.raises(PermissionDenied):
+        staff.set_active(clinic.doctor, staff_id=clinic.nurse.staff_id, active=False, expected_version=1)
+
+
+def test_forced_password_change_then_own_change(database, clinic):
+    staff = StaffService(database)
+    target = _staff(database, clinic, clinic.receptionist.staff_id)
+    staff.force_password_change(clinic.admin, staff_id=target.id, expected_version=target.version)
+    session = AuthService(database).login(clinic.receptionist.username, clinic.password)
+    assert session.must_change_password is True
+    with pytest.raises(ValidationError) as err:
+        staff.change_own_password(clinic.receptionist, current_password="wrong", new_password="Fresh-Meadow-Path-77")
+    assert err.value.for_field("current_password")
+    with pytest.raises(ValidationError) as err:
+        staff.change_own_password(clinic.receptionist, current_password=clinic.password, new_password="short")
+    assert err.value.for_field("new_password")
+    staff.change_own_password(clinic.receptionist, current_password=clinic.password, new_password="Fresh-Meadow-Path-77")
+    again = AuthService(database).login(clinic.receptionist.username, "Fresh-Meadow-Path-77")
+    assert again.must_change_password is False
+    assert {"force_password_change", "change_password"} <= set(_audit_actions(database, target.id))
