@@ -69,6 +69,7 @@ def create_app_engine(target: ConnectTarget, *, application_name: str = "clinic-
         pool_recycle=pool.recycle_s,
         pool_pre_ping=pool.pre_ping,
         connect_args=connect_args,
-        future=True,
+        # SQL parameters carry health data: keep them out of exception texts and logs.
+        hide_parameters=True,
     )
     return engine
