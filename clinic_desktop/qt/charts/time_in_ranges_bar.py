@@ -80,7 +80,8 @@ class TimeInRangesBar(QWidget):
         """Draw the bar and its labels into `rect` (screen or PDF page)."""
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         font = QFont(painter.font())
-        font.setPointSizeF(max(7.0, min(11.0, rect.height() / 24)))
+        # Pixel sizes follow the painter's transform, so the PDF report can scale the drawing.
+        font.setPixelSize(int(max(10, min(15, rect.height() / 20))))
         painter.setFont(font)
         title_h = painter.fontMetrics().height() * 1.6
         painter.setPen(QColor("#202020"))
