@@ -1,0 +1,85 @@
+"""A test-only stand-in for the glucose service's read calls, querying the REAL test database.
+
+It exists so the pane's background loading can be tested against PostgreSQL before (and
+independently of) the data side's full GlucoseService; it follows the same call signatures the
+pane's gateway uses. Plain SQL with `date_bin` (PostgreSQL 14+), min/max/mean per bucket.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+from sqlalchemy import text
+
+from clinic_desktop.db.database import Database
+from clinic_desktop.domain.enums import ReadingContext, ReadingFlag, ReadingSource
+from clinic_desktop.services.glucose_dto import GlucoseSeries, ReadingDTO
+
+RAW_BELOW_SECONDS = 300.0  # buckets narrower than a CGM interval: send raw readings
+
+
+class GlucoseReadStandIn:
+    """chart_series / list_readings / (empty) metrics, AGP, overlays and events from the real DB."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    def chart_series(self, actor, patient_id: uuid.UUID, *, start: datetime, end: datetime, pixels: int) -> GlucoseSeries:  # noqa: ANN001
+        width = (end - start).total_seconds() / max(pixels, 1)
+        with self._db.unit_of_work(actor, read_only=True) as uow:
+            if width < RAW_BELOW_SECONDS:
+                rows = uow.session.execute(text(
+                    "SELECT extract(epoch FROM recorded_at), value_mgdl, flag::text FROM glucose_reading "
+                    "WHERE patient_id = :p AND recorded_at >= :s AND recorded_at < :e ORDER BY recorded_at"),
+                    {"p": patient_id, "s": start, "e": end}).all()
+                t = np.array([r[0] for r in rows], float)
+                v = np.array([r[1] for r in rows], float)
+                flags = np.array([ReadingFlag(r[2]) for r in rows], dtype=object)
+                return GlucoseSeries(patient_id, start, end, t, v, v.copy(), v.copy(), True, 0.0, flags)
+            rows = uow.session.execute(text(
+                "SELECT extract(epoch FROM date_bin(make_interval(secs => :w), recorded_at, :s)) AS b, "
+                "avg(value_mgdl), min(value_mgdl), max(value_mgdl) FROM glucose_reading "
+                "WHERE patient_id = :p AND recorded_at >= :s AND recorded_at < :e GROUP BY b ORDER BY b"),
+                {"w": width, "p": patient_id, "s": start, "e": end}).all()
+        arr = np.array(rows, float).reshape(-1, 4)
+        return GlucoseSeries(patient_id, start, end, arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3], False, width)
+
+    def list_readings(self, actor, patient_id: uuid.UUID, *, start: datetime, end: datetime) -> list[ReadingDTO]:  # noqa: ANN001
+        with self._db.unit_of_work(actor, read_only=True) as uow:
+            rows = uow.session.execute(text(
+                "SELECT id, recorded_at, value_mgdl, source::text, context::text, flag::text, note FROM glucose_reading "
+                "WHERE patient_id = :p AND recorded_at >= :s AND recorded_at < :e ORDER BY recorded_at DESC"),
+                {"p": patient_id, "s": start, "e": end}).all()
+        return [ReadingDTO(r[0], patient_id, r[1], float(r[2]), ReadingSource(r[3]), ReadingContext(r[4]) if r[4] else None,
+                           ReadingFlag(r[5]), r[6]) for r in rows]
+
+    def metrics(self, actor, patient_id, *, start, end):  # noqa: ANN001
+        return None
+
+    def agp(self, actor, patient_id, *, start, end):  # noqa: ANN001
+        return None
+
+    def daily_overlays(self, actor, patient_id, *, start, end):  # noqa: ANN001
+        return []
+
+    def active_events(self, actor, patient_id=None):  # noqa: ANN001
+        return []
+
+
+def seed_readings(database: Database, clinic_id: uuid.UUID, patient_id: uuid.UUID, *, end: datetime, days: int) -> int:
+    """5-minute CGM readings ending at `end` (one severe low per day), inserted in one statement."""
+    start = end - timedelta(days=days)
+    n = days * 288
+    values = 120 + 50 * np.sin(np.arange(n) * 2 * np.pi / 288)
+    values[::288] = 48.0
+    rows = [{"c": clinic_id, "p": patient_id, "t": start + timedelta(minutes=5 * i), "v": float(values[i])} for i in range(n)]
+    with database.engine.begin() as conn:
+        conn.execute(text("INSERT INTO glucose_reading (clinic_id, patient_id, recorded_at, value_mgdl, source, context) "
+                          "VALUES (:c, :p, :t, :v, 'dexcom', 'cgm')"), rows)
+    return n
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc).replace(second=0, microsecond=0)

@@ -1,0 +1,89 @@
+"""The glucose pane loads real data from PostgreSQL in the background, never on the GUI thread."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import date, timedelta
+
+import pytest
+from PySide6.QtCore import QThreadPool
+from sqlalchemy import event, text
+
+from clinic_desktop.db.models import Patient
+from clinic_desktop.domain.changes import ChangeSet
+from clinic_desktop.domain.enums import GlucoseUnit
+from clinic_desktop.qt.app_context import AppContext, Services
+from clinic_desktop.qt.bus import ChangeBus
+from clinic_desktop.qt.panes.glucose_gateway import PatientChoice
+from clinic_desktop.qt.panes.glucose_pane import GlucosePane
+from clinic_desktop.services.auth_service import StaffSession
+
+from .glucose_db_standin import GlucoseReadStandIn, now_utc, seed_readings
+
+
+@pytest.fixture
+def gui_thread_statements(database):
+    """Every SQL statement run on the GUI (main) thread while the test runs."""
+    seen: list[str] = []
+    main = threading.main_thread()
+
+    def record(conn, cursor, statement, *args):  # noqa: ANN001, ANN002
+        if threading.current_thread() is main:
+            seen.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(database.engine, "before_cursor_execute", record)
+
+
+@pytest.fixture
+def patient(database, clinic):
+    with database.unit_of_work(clinic.doctor) as uow:
+        p = Patient(clinic_id=clinic.clinic_id, mrn=f"G{uuid.uuid4().hex[:6]}", given_name="Jane", family_name="Doe",
+                    date_of_birth=date(1980, 5, 1), glucose_unit=GlucoseUnit.MMOL_L)
+        uow.session.add(p)
+        uow.session.flush()
+        return PatientChoice(p.id, "Doe, Jane", p.mrn, GlucoseUnit.MMOL_L)
+
+
+def test_pane_loads_window_and_zoom_in_background(qtbot, database, clinic, patient, gui_thread_statements):
+    end = now_utc()
+    seeded = seed_readings(database, clinic.clinic_id, patient.id, end=end, days=3)
+    gui_thread_statements.clear()  # seeding ran on this thread; from here on only the pane acts
+    bus = ChangeBus()
+    context = AppContext(Services(glucose=GlucoseReadStandIn(database)), bus,
+                         StaffSession(clinic.doctor, "Test Clinic", "Europe/Berlin", False))
+    pane = GlucosePane(context)
+    qtbot.addWidget(pane)
+    pane.resize(1400, 800)
+    pane.show()
+    pane.window_selector.select(1)  # last 7 days: about 1000 px over 7 days → 10-minute buckets
+    pane.open_patient(patient)
+    qtbot.waitUntil(lambda: pane.overview is not None, timeout=10000)
+    series = pane.overview.series
+    assert not series.raw and 0 < len(series.times) <= pane.trend.pixel_width() + 1
+    assert pane.trend.shown_counts()["bars"] == len(series.times)
+    assert pane.trend.y_axis_label() == "Glucose (mmol/L)"
+    assert series.mins.min() == pytest.approx(48.0)  # the daily low survives downsampling
+    qtbot.waitUntil(lambda: pane.readings.model.rowCount() > 0, timeout=10000)
+    assert pane.readings.model.rowCount() == seeded  # 3 days, inside the list's 30-day span
+
+    # Zoom to two hours: the pane asks for raw readings of just that range.
+    lo = (end - timedelta(hours=5)).timestamp()
+    pane.trend._vb.setXRange(lo, lo + 7200, padding=0)
+    qtbot.waitUntil(lambda: pane.trend._series is not None and pane.trend._series.raw, timeout=10000)
+    assert 23 <= pane.trend.shown_counts()["points"] <= 25  # 5-minute readings in 2 h
+
+    # Another workstation adds a reading: the bus refreshes the readings list.
+    with database.engine.begin() as conn:
+        conn.execute(text("INSERT INTO glucose_reading (clinic_id, patient_id, recorded_at, value_mgdl, source, context) "
+                          "VALUES (:c, :p, :t, 101, 'manual', 'fasting')"),
+                     {"c": clinic.clinic_id, "p": patient.id, "t": end - timedelta(minutes=1, seconds=30)})
+    gui_thread_statements.clear()
+    bus.publish(ChangeSet({"glucose_reading": frozenset({uuid.uuid4()})}, remote=True))
+    qtbot.waitUntil(lambda: pane.readings.model.rowCount() == seeded + 1, timeout=10000)
+    assert QThreadPool.globalInstance().waitForDone(10000)
+    assert gui_thread_statements == [], "the pane ran SQL on the GUI thread"
