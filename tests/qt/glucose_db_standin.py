@@ -14,8 +14,9 @@ import numpy as np
 from sqlalchemy import text
 
 from clinic_desktop.db.database import Database
-from clinic_desktop.domain.enums import ReadingContext, ReadingFlag, ReadingSource
-from clinic_desktop.services.glucose_dto import GlucoseSeries, ReadingDTO
+from clinic_desktop.db.models import PatientReview
+from clinic_desktop.domain.enums import GlucoseUnit, ReadingContext, ReadingFlag, ReadingSource
+from clinic_desktop.services.glucose_dto import GlucoseSeries, ReadingDTO, WorklistRow
 
 RAW_BELOW_SECONDS = 300.0  # buckets narrower than a CGM interval: send raw readings
 
@@ -66,6 +67,29 @@ class GlucoseReadStandIn:
 
     def active_events(self, actor, patient_id=None):  # noqa: ANN001
         return []
+
+    def review_worklist(self, actor) -> list[WorklistRow]:  # noqa: ANN001
+        """Last-14-day figures per patient with readings (a simple stand-in for the real ranking)."""
+        with self._db.unit_of_work(actor, read_only=True) as uow:
+            rows = uow.session.execute(text(
+                "SELECT p.id, p.family_name || ', ' || p.given_name, p.mrn, p.glucose_unit::text, "
+                "100.0 * avg((g.value_mgdl BETWEEN 70 AND 180)::int), 100.0 * avg((g.value_mgdl < 70)::int), "
+                "100.0 * avg((g.value_mgdl < 54)::int), 100.0 * stddev_samp(g.value_mgdl) / avg(g.value_mgdl), "
+                "(SELECT max(r.reviewed_at) FROM patient_review r WHERE r.patient_id = p.id), max(g.recorded_at) "
+                "FROM patient p JOIN glucose_reading g ON g.patient_id = p.id AND g.recorded_at > now() - interval '14 days' "
+                "WHERE p.clinic_id = :c GROUP BY p.id"), {"c": actor.clinic_id}).all()
+        result = []
+        for r in rows:
+            reasons = tuple(t for t, bad in (("TIR under 70 %", r[4] < 70), ("TBR <70 over 4 %", r[5] > 4),
+                                             ("TBR <54 over 1 %", r[6] > 1), ("CV over 36 %", r[7] > 36)) if bad)
+            result.append(WorklistRow(r[0], r[1], r[2], GlucoseUnit(r[3]), float(r[4]), float(r[5]), float(r[6]),
+                                      float(r[7]), 0, r[8], r[9], 10.0 * len(reasons), reasons))
+        return result
+
+    def mark_reviewed(self, actor, patient_id: uuid.UUID) -> None:  # noqa: ANN001
+        with self._db.unit_of_work(actor) as uow:
+            uow.session.add(PatientReview(clinic_id=actor.clinic_id, patient_id=patient_id, reviewed_by=actor.staff_id))
+            uow.changed("patient_review", patient_id)
 
 
 def seed_readings(database: Database, clinic_id: uuid.UUID, patient_id: uuid.UUID, *, end: datetime, days: int) -> int:

@@ -87,3 +87,28 @@ def test_pane_loads_window_and_zoom_in_background(qtbot, database, clinic, patie
     qtbot.waitUntil(lambda: pane.readings.model.rowCount() == seeded + 1, timeout=10000)
     assert QThreadPool.globalInstance().waitForDone(10000)
     assert gui_thread_statements == [], "the pane ran SQL on the GUI thread"
+
+
+def test_worklist_pane_opens_patient_and_marks_reviewed(qtbot, database, clinic, patient, gui_thread_statements):
+    from clinic_desktop.qt.models.review_worklist_model import COL_LAST_REVIEW, COL_PATIENT
+    from clinic_desktop.qt.panes.review_worklist_pane import ReviewWorklistPane
+
+    seed_readings(database, clinic.clinic_id, patient.id, end=now_utc(), days=2)
+    gui_thread_statements.clear()
+    context = AppContext(Services(glucose=GlucoseReadStandIn(database)), ChangeBus(),
+                         StaffSession(clinic.doctor, "Test Clinic", "Europe/Berlin", False))
+    pane = ReviewWorklistPane(context)
+    qtbot.addWidget(pane)
+    pane.show()
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 1, timeout=10000)
+    assert pane.proxy.index(0, COL_PATIENT).data() == "Doe, Jane"
+    assert pane.proxy.index(0, COL_LAST_REVIEW).data() == "never"
+    pane.table.selectRow(0)
+    with qtbot.waitSignal(pane.open_patient, timeout=2000) as opened:
+        pane.table.doubleClicked.emit(pane.proxy.index(0, COL_PATIENT))
+    assert opened.args[0].id == patient.id and opened.args[0].unit == GlucoseUnit.MMOL_L
+    pane.review_button.click()
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 1 and pane.model.row_at(0).last_reviewed_at is not None, timeout=10000)
+    assert "Marked Doe, Jane as reviewed" in pane.status.text() or pane.status.text().startswith("1 patient,")
+    assert QThreadPool.globalInstance().waitForDone(10000)
+    assert gui_thread_statements == []

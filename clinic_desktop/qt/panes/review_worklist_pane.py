@@ -82,7 +82,8 @@ class ReviewWorklistPane(QWidget):
     def _on_loaded(self, rows: list[WorklistRow]) -> None:
         self.model.set_rows(rows)
         urgent = sum(1 for r in rows if r.reasons)
-        self.status.setText(f"{len(rows)} patients, {urgent} outside targets or with events.")
+        noun = "patient" if len(rows) == 1 else "patients"
+        self.status.setText(f"{len(rows)} {noun}, {urgent} outside targets or with events.")
 
     def _on_error(self, exc: BaseException) -> None:
         self.status.setText(f"<span style='color:#c62828'>Could not load the worklist: {exc}</span>")
