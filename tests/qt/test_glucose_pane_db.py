@@ -89,6 +89,20 @@ def test_pane_loads_window_and_zoom_in_background(qtbot, database, clinic, patie
     assert gui_thread_statements == [], "the pane ran SQL on the GUI thread"
 
 
+def test_pane_exports_the_loaded_window_as_pdf(qtbot, database, clinic, patient, tmp_path):
+    seed_readings(database, clinic.clinic_id, patient.id, end=now_utc(), days=1)
+    context = AppContext(Services(glucose=GlucoseReadStandIn(database)), ChangeBus(),
+                         StaffSession(clinic.doctor, "Test Clinic", "Europe/Berlin", False))
+    pane = GlucosePane(context)
+    qtbot.addWidget(pane)
+    pane.open_patient(patient)
+    qtbot.waitUntil(lambda: pane.overview is not None, timeout=10000)
+    target = tmp_path / "agp.pdf"
+    pane.write_pdf(str(target))  # drawn from the loaded data: no database call
+    assert target.read_bytes().startswith(b"%PDF") and "AGP report saved" in pane.status.text()
+    assert QThreadPool.globalInstance().waitForDone(10000)
+
+
 def test_worklist_pane_opens_patient_and_marks_reviewed(qtbot, database, clinic, patient, gui_thread_statements):
     from clinic_desktop.qt.models.review_worklist_model import COL_LAST_REVIEW, COL_PATIENT
     from clinic_desktop.qt.panes.review_worklist_pane import ReviewWorklistPane
