@@ -16,6 +16,8 @@ x11_pkgs="libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-rend
 pg_pkgs="postgresql-15 postgresql-contrib"
 wanted="$qt_pkgs $pg_pkgs"
 [ "$mode" = "app" ] && wanted="$wanted $x11_pkgs"
+# The tests read the printed PDF reports back with poppler (pdftotext, pdfinfo).
+[ "$mode" = "test" ] && wanted="$wanted poppler-utils"
 
 missing=""
 for p in $wanted; do

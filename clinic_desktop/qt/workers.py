@@ -137,7 +137,13 @@ class TaskRunner(QObject):
         relay.finished.connect(finished)
         relay.failed.connect(failed)
         if on_progress is not None:
-            relay.progress.connect(lambda d, t, s: handle.current and on_progress(d, t, s))
+
+            def progress(done: int, total: int, text: str) -> None:
+                # No return value from a slot (PySide 6.12 mis-counts a returned bool).
+                if handle.current:
+                    on_progress(done, total, text)
+
+            relay.progress.connect(progress)
         self.busy_changed.emit(True)
         self._pool.start(_Job(op, state, relay))
         return handle

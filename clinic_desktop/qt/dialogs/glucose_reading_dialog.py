@@ -95,8 +95,8 @@ class GlucoseReadingDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.general_error)
         layout.addWidget(self.buttons)
-        self.value_edit.textChanged.connect(lambda _t: self.validate())
-        self.when_edit.dateTimeChanged.connect(lambda _t: self.validate())
+        self.value_edit.textChanged.connect(self._revalidate)
+        self.when_edit.dateTimeChanged.connect(self._revalidate)
         self.note_edit.textChanged.connect(self.validate)
         self.validate(show_empty=False)
 
@@ -117,6 +117,11 @@ class GlucoseReadingDialog(QDialog):
         label = self.errors.get(name, self.general_error)
         label.setText(message or "")
         label.setVisible(bool(message))
+
+    def _revalidate(self, *_args: object) -> None:
+        # A slot must not return a value: PySide 6.12 mis-counts references of a slot's
+        # returned bool, which aborts the interpreter at exit ("bool_dealloc").
+        self.validate()
 
     def validate(self, show_empty: bool = True) -> bool:
         """Check every field, show each problem beside its field; True when all are fine."""
