@@ -25,6 +25,9 @@ from ..domain.errors import DomainError
 SERVER_ACCOUNT = "postgres"
 
 
+WORKSTATION_ROLE = "clinic_workstation"  # the local cluster's login role for daily work
+
+
 class LocalServerError(DomainError):
     """The local cluster cannot be created or started; the message says why and what to do."""
 
@@ -188,7 +191,11 @@ class LocalCluster:
     def _write_peer_auth(self) -> None:
         os_user = getpass.getuser()
         hba = "local all all peer map=clinic\n"
-        ident = f"clinic {os_user} {self.db_user}\nclinic {self.run_as or os_user} {self.db_user}\n"
+        # The desktop user may sign in as the owner (migrations) or as the workstation role
+        # (daily work, subject to row-level security); nobody else may sign in at all.
+        lines = [f"clinic {user} {role}" for user in dict.fromkeys((os_user, self.run_as or os_user))
+                 for role in (self.db_user, WORKSTATION_ROLE)]
+        ident = "\n".join(lines) + "\n"
         self._write_server_file(self.data_dir / "pg_hba.conf", hba)
         self._write_server_file(self.data_dir / "pg_ident.conf", ident)
 

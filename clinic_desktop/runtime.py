@@ -1,0 +1,138 @@
+"""Opening a connection profile: start the local cluster if needed, migrate, connect the app.
+
+No Qt here: the GUI runs these steps on a worker thread (with a progress dialog) and the
+command line runs them directly. Two connect targets are kept apart:
+
+- the **owner** target (the local cluster's superuser, or the server account given to the setup
+  wizard) runs migrations and creates roles — it is used only during setup and upgrades;
+- the **app** target (a LOGIN role in `clinic_app`: no DDL, no TRUNCATE, append-only audit,
+  row-level security applies) does the daily work.
+
+For a local profile both are reached through the cluster's Unix socket with peer
+authentication: no password exists at all.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from psycopg import sql
+from sqlalchemy import Engine, text
+
+from .config import secrets
+from .config.settings import ConnectionProfile, SettingsStore
+from .db import migrate
+from .db.database import Database
+from .db.engine import ConnectTarget, create_app_engine, target_for_profile, target_for_url
+from .db.local_server import WORKSTATION_ROLE, LocalCluster
+from .db.roles import create_app_login
+from .domain.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+DATABASE_URL_ENV = "CLINIC_DATABASE_URL"
+
+
+class SchemaNeedsUpgrade(DomainError):
+    """The database is older than this app and this account may not migrate it."""
+
+
+@dataclass
+class Runtime:
+    """An opened profile: the app's Database and, for local profiles, the cluster we started."""
+
+    profile: ConnectionProfile
+    app_target: ConnectTarget
+    database: Database
+    cluster: LocalCluster | None = None
+    owner_target: ConnectTarget | None = None
+
+    def close(self, *, stop_local_server: bool = True) -> None:
+        """Dispose of the pool; stop the local cluster if this process started it."""
+        self.database.dispose()
+        if stop_local_server and self.cluster is not None and self.cluster.started_by_us:
+            self.cluster.stop()
+
+
+def local_cluster_for(profile: ConnectionProfile, settings: SettingsStore) -> LocalCluster:
+    return LocalCluster(settings.local_cluster_dir(profile.name), port=profile.port, db_user="clinic")
+
+
+def start_local(profile: ConnectionProfile, settings: SettingsStore, progress: Progress | None = None) -> LocalCluster:
+    """Create (first launch) and start the private cluster, and its database."""
+    cluster = local_cluster_for(profile, settings)
+    if progress:
+        progress("Starting the local database on this computer…", 0, 0)
+    cluster.ensure_started()
+    engine = create_app_engine(target_for_url(cluster.sqlalchemy_url("postgres")))
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": profile.database})
+            if not exists:
+                raw = conn.connection.driver_connection
+                raw.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(profile.database)))
+    finally:
+        engine.dispose()
+    return cluster
+
+
+def migrate_with_owner(owner_target: ConnectTarget, *, app_login: str | None, app_password: str | None = None,
+                       progress: Progress | None = None) -> migrate.SchemaStatus:
+    """Upgrade to head as the owner, then make sure the workstation login role exists."""
+    engine = create_app_engine(owner_target, application_name="clinic-desktop setup")
+    try:
+        status = migrate.upgrade_to_head(engine, progress=progress)
+        if app_login:
+            with engine.begin() as conn:
+                create_app_login(conn, role_name=app_login, password=app_password)
+        return status
+    finally:
+        engine.dispose()
+
+
+def check_schema(engine: Engine) -> migrate.SchemaStatus:
+    """Refuse a database from a newer app; say plainly when an upgrade is needed."""
+    status = migrate.schema_status(engine)
+    migrate.refuse_if_too_new(status)
+    if not status.at_head:
+        raise SchemaNeedsUpgrade(
+            "The clinic database needs to be set up or upgraded for this version of Clinic Desktop "
+            f"(database revision {status.current or 'none'}, this version needs {status.head}). "
+            "An administrator runs the setup wizard's upgrade step, or `clinic-desktop db upgrade`."
+        )
+    return status
+
+
+def open_profile(profile: ConnectionProfile, settings: SettingsStore, *, password: str | None = None,
+                 progress: Progress | None = None) -> Runtime:
+    """Everything between a profile and a ready `Database` at the current schema."""
+    if profile.is_local:
+        cluster = start_local(profile, settings, progress)
+        owner = target_for_url(cluster.sqlalchemy_url(profile.database), profile.pool)
+        migrate_with_owner(owner, app_login=WORKSTATION_ROLE, progress=progress)
+        app_url = cluster.sqlalchemy_url(profile.database).replace("//clinic@", f"//{WORKSTATION_ROLE}@", 1)
+        app_target = target_for_url(app_url, profile.pool)
+        database = Database(create_app_engine(app_target))
+        return Runtime(profile, app_target, database, cluster, owner)
+    if password is None:
+        password = secrets.get_password(profile.name)
+    app_target = target_for_profile(profile, password)
+    engine = create_app_engine(app_target)
+    try:
+        if progress:
+            progress("Checking the clinic database…", 0, 0)
+        check_schema(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return Runtime(profile, app_target, Database(engine))
+
+
+def target_from_environment() -> ConnectTarget | None:
+    """The owner target named by CLINIC_DATABASE_URL (scripted deployments), if set."""
+    url = os.environ.get(DATABASE_URL_ENV)
+    return target_for_url(url) if url else None
