@@ -75,6 +75,7 @@ class SettingsStore:
         self.config_dir = Path(config_dir or env_dir or dirs.user_config_dir)
         env_data = os.environ.get("CLINIC_DESKTOP_DATA_DIR")
         self.data_dir = Path(data_dir or env_data or dirs.user_data_dir)
+        self._data_dir_chosen = bool(data_dir or env_data)
 
     @property
     def profiles_file(self) -> Path:
@@ -107,7 +108,7 @@ class SettingsStore:
 
     def local_cluster_dir(self, profile_name: str) -> Path:
         """Where the private PostgreSQL cluster of a local profile lives."""
-        if os.geteuid() == 0 and not os.environ.get("CLINIC_DESKTOP_DATA_DIR"):
+        if os.geteuid() == 0 and not self._data_dir_chosen:
             # Root's home is 0700: the unprivileged server account could not reach it.
             return Path("/var/lib/clinic-desktop") / profile_name
         return self.data_dir / "clusters" / profile_name

@@ -1,1 +1,1 @@
-"""Qt wizard."""
+"""The setup wizard."""

@@ -1,0 +1,103 @@
+"""Composition root: settings → profile → runtime (cluster, migrations, pool) → services → sign-in → MainWindow.
+
+Everything is built here and passed down; nothing below reaches back for a global. The steps
+that touch the database run on worker threads behind a progress dialog, so the window never
+freezes, even on a slow server or a first launch that creates the local database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from .config import secrets
+from .config.settings import LOCAL_KIND, ConnectionProfile, SettingsStore
+from .db.change_listener import ChangeListener
+from .runtime import Runtime, open_profile
+from .services.auth_service import AuthService, StaffSession
+from .services.staff_service import StaffService
+
+log = logging.getLogger(__name__)
+
+DEMO_PROFILE = "demo"
+
+
+def build_services(runtime: Runtime):  # noqa: ANN201 - qt.app_context.Services
+    """One instance of each service over the runtime's Database."""
+    from .qt.app_context import Services
+    from .services.backup_service import BackupService
+
+    db = runtime.database
+    services = Services(auth=AuthService(db), staff=StaffService(db))
+    services.admin = BackupService(db, runtime.owner_target or runtime.app_target)
+    _add_optional_services(services, db)
+    return services
+
+
+def _add_optional_services(services, db) -> None:  # noqa: ANN001
+    """Services of the feature areas (each module is optional while an area is being built)."""
+    import importlib
+
+    for attr, module, cls in (
+        ("patients", "clinic_desktop.services.patient_service", "PatientService"),
+        ("audit", "clinic_desktop.services.audit_service", "AuditService"),
+        ("glucose", "clinic_desktop.services.glucose_service", "GlucoseService"),
+        ("appointments", "clinic_desktop.services.appointment_service", "AppointmentService"),
+        ("medications", "clinic_desktop.services.medication_service", "MedicationService"),
+    ):
+        try:
+            service_class = getattr(importlib.import_module(module), cls)
+        except (ImportError, AttributeError):
+            continue
+        setattr(services, attr, service_class(db))
+
+
+def choose_profile(args: argparse.Namespace, settings: SettingsStore) -> ConnectionProfile | None:
+    """The profile asked for; the demo profile is created on demand; None means "run the wizard"."""
+    if args.demo:
+        profile = settings.load_profile(DEMO_PROFILE) or ConnectionProfile(name=DEMO_PROFILE, kind=LOCAL_KIND)
+        settings.save_profile(profile)
+        return profile
+    if args.profile:
+        profile = settings.load_profile(args.profile)
+        if profile is None:
+            raise SystemExit(f"clinic-desktop: no connection profile named “{args.profile}”. "
+                             "Start without --profile to run the setup wizard.")
+        return profile
+    profiles = settings.load_profiles()
+    return profiles.get("default") or (next(iter(profiles.values())) if len(profiles) == 1 else None)
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    """Start the application; returns the exit status."""
+    from PySide6.QtWidgets import QApplication
+
+    from .qt.startup import Startup
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Clinic Desktop")
+    app.setOrganizationName("Clinic Desktop")
+    settings = SettingsStore()
+    startup = Startup(app, settings, args)
+    status = startup.run()
+    startup.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Skip the interpreter's final garbage collection of Qt wrappers: PySide 6.12 can abort
+    # there ("bool_dealloc") after a clean shutdown; everything is closed and flushed by now.
+    os._exit(status)
+
+
+def start_listener(runtime: Runtime, session: StaffSession, relay) -> ChangeListener:  # noqa: ANN001
+    """LISTEN for other workstations' changes of this clinic; report connection state."""
+    listener = ChangeListener(runtime.app_target, clinic_id=session.actor.clinic_id,
+                              own_origin=runtime.database.workstation,
+                              on_changes=relay.deliver_changes, on_state=relay.deliver_state)
+    listener.start()
+    return listener
+
+
+def stored_password(profile: ConnectionProfile) -> str | None:
+    return None if profile.is_local else secrets.get_password(profile.name)

@@ -1,0 +1,48 @@
+"""Tools → Back up the database: choose a file, dump in the background with progress and cancel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
+
+from ...domain.errors import DomainError
+from ..app_context import AppContext
+from ..workers import TaskRunner
+
+
+def run_backup_dialog(parent: QWidget, context: AppContext) -> TaskRunner | None:
+    """Ask where, then back up; the progress dialog's Cancel stops pg_dump and leaves no file."""
+    default = Path.home() / f"clinic-backup-{datetime.now():%Y-%m-%d-%H%M}.dump"
+    path, _ = QFileDialog.getSaveFileName(parent, "Back up the clinic database", str(default),
+                                          "PostgreSQL custom-format dump (*.dump)")
+    if not path:
+        return None
+    progress = QProgressDialog("Backing up…", "Cancel", 0, 0, parent)
+    progress.setWindowTitle("Backup")
+    progress.setMinimumDuration(0)
+    runner = TaskRunner(parent)
+    service, actor = context.services.admin, context.actor
+
+    def op(state):  # noqa: ANN001, ANN202 - worker thread
+        return service.backup(actor, path=Path(path), progress=lambda d, t, s: state.report(d, t, s),
+                              cancelled=lambda: state.cancelled)
+
+    def on_progress(done: int, total: int, text: str) -> None:
+        progress.setRange(0, total)
+        progress.setValue(done)
+        if text:
+            progress.setLabelText(text)
+
+    def done(result) -> None:  # noqa: ANN001
+        progress.close()
+        QMessageBox.information(parent, "Backup", f"Backup written to {result.path} ({result.size_bytes // 1024:,} KiB).")
+
+    def failed(exc: BaseException) -> None:
+        progress.close()
+        QMessageBox.warning(parent, "Backup", str(exc) if isinstance(exc, DomainError) else f"The backup failed: {exc}")
+
+    handle = runner.run(op, done, failed, on_progress=on_progress, supersede=False)
+    progress.canceled.connect(handle.cancel)
+    return runner

@@ -1,0 +1,195 @@
+"""The main window: a navigation list of panes (by role), the status bar, menus and the idle lock.
+
+Panes are built lazily the first time they are shown, each from a `PaneSpec` that the
+composition root (`app.py`) hands in — the window itself knows no service and no pane class.
+A pane that offers an `open_patient` signal gets it routed to `show_patient`, which opens the
+patient in the first pane that can show one (`open_patient` method), in the order given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
+
+from ..domain.enums import Role
+from .app_context import AppContext
+from .connection_status import ConnectionStatusLabel
+from .idle_lock import IdleLock
+
+
+@dataclass(frozen=True)
+class PaneSpec:
+    """One entry of the navigation: who sees it and how to build it."""
+
+    key: str
+    title: str
+    factory: Callable[[AppContext], QWidget]
+    roles: frozenset[Role] = frozenset(Role)
+    tooltip: str = ""
+
+
+@dataclass(frozen=True)
+class MenuAction:
+    """An entry of the Tools menu (admin actions such as backup), shown to the roles given."""
+
+    title: str
+    run: Callable[[QWidget], None]
+    roles: frozenset[Role] = frozenset(Role)
+
+
+class MainWindow(QMainWindow):
+    """Navigation on the left, the current pane on the right, connection state at the bottom."""
+
+    sign_out_requested = Signal()
+
+    def __init__(
+        self,
+        context: AppContext,
+        panes: list[PaneSpec],
+        *,
+        features_text: str = "",
+        actions: list[MenuAction] | None = None,
+        idle_minutes: float = 10.0,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.context = context
+        role = context.actor.role
+        self.specs = [spec for spec in panes if role in spec.roles]
+        self.panes: dict[str, QWidget] = {}
+        self.setWindowTitle(f"Clinic Desktop — {context.session.clinic_name}")
+        self.resize(1280, 800)
+        self._build_body()
+        self._build_status_bar(features_text)
+        self._build_menus([a for a in (actions or []) if role in a.roles])
+        self.idle_lock = IdleLock(self.centralWidget(), user_label=context.actor.username,
+                                  verify=self._verify_password, idle_minutes=idle_minutes, parent=self)
+        if self.specs:
+            self.nav.setCurrentRow(0)
+
+    # -- layout -------------------------------------------------------------------------------
+    def _build_body(self) -> None:
+        body = QWidget(self)
+        layout = QHBoxLayout(body)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.nav = QListWidget(body)
+        self.nav.setObjectName("navigation")
+        self.nav.setFixedWidth(190)
+        self.nav.setIconSize(QSize(20, 20))
+        self.nav.setStyleSheet("QListWidget#navigation { font-size: 11pt; } "
+                               "QListWidget#navigation::item { padding: 8px 10px; }")
+        for spec in self.specs:
+            item = QListWidgetItem(spec.title, self.nav)
+            item.setData(Qt.ItemDataRole.UserRole, spec.key)
+            item.setToolTip(spec.tooltip)
+        self.stack = QStackedWidget(body)
+        self.nav.currentRowChanged.connect(self._show_row)
+        layout.addWidget(self.nav)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(body)
+
+    def _build_status_bar(self, features_text: str) -> None:
+        actor, session = self.context.actor, self.context.session
+        who = actor.full_name or actor.username
+        self.user_label = QLabel(f"{who} ({actor.role.value}) · {session.clinic_name} · profile {self.context.profile_name}", self)
+        self.features_label = QLabel(features_text, self)
+        self.features_label.setStyleSheet("color: #616161;")
+        self.connection_label = ConnectionStatusLabel(self)
+        bar = self.statusBar()
+        bar.addWidget(self.user_label)
+        bar.addPermanentWidget(self.features_label)
+        bar.addPermanentWidget(self.connection_label)
+
+    def _build_menus(self, actions: list[MenuAction]) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        lock = QAction("&Lock screen", self)
+        lock.setShortcut(QKeySequence("Ctrl+L"))
+        lock.triggered.connect(lambda: self.idle_lock.lock())
+        sign_out = QAction("Sign &out", self)
+        sign_out.triggered.connect(self.sign_out_requested.emit)
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        for action in (lock, sign_out, quit_action):
+            file_menu.addAction(action)
+        if actions:
+            tools = self.menuBar().addMenu("&Tools")
+            for entry in actions:
+                action = QAction(entry.title, self)
+                action.triggered.connect(lambda _checked=False, run=entry.run: run(self))
+                tools.addAction(action)
+        help_menu = self.menuBar().addMenu("&Help")
+        about = QAction("&About Clinic Desktop", self)
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+
+    # -- panes --------------------------------------------------------------------------------
+    def _show_row(self, row: int) -> None:
+        if 0 <= row < len(self.specs):
+            self.show_pane(self.specs[row].key)
+
+    def show_pane(self, key: str) -> QWidget:
+        """Build the pane on first use, then bring it to the front (and select it in the list)."""
+        spec = next(s for s in self.specs if s.key == key)
+        pane = self.panes.get(key)
+        if pane is None:
+            pane = spec.factory(self.context)
+            pane.setObjectName(f"pane_{key}")
+            self.panes[key] = pane
+            self.stack.addWidget(pane)
+            if hasattr(pane, "open_patient") and hasattr(pane.open_patient, "connect"):
+                pane.open_patient.connect(self.show_patient)
+        self.stack.setCurrentWidget(pane)
+        row = self.specs.index(spec)
+        if self.nav.currentRow() != row:
+            self.nav.setCurrentRow(row)
+        return pane
+
+    def show_patient(self, patient: object, target: str | None = None) -> None:
+        """Open `patient` in the pane `target`, or the first pane after the sender that can show one."""
+        keys = [target] if target else [s.key for s in self.specs]
+        sender = self.sender()
+        for key in keys:
+            spec = next((s for s in self.specs if s.key == key), None)
+            if spec is None:
+                continue
+            pane = self.panes.get(key)
+            if pane is sender:
+                continue
+            pane = pane or self.show_pane(key)
+            opener = getattr(pane, "open_patient", None)
+            if callable(opener) and not hasattr(opener, "connect"):
+                self.show_pane(key)
+                opener(patient)
+                return
+
+    # -- lock, about, close -------------------------------------------------------------------
+    def _verify_password(self, password: str) -> bool:
+        return self.context.services.auth.verify(self.context.actor, password)
+
+    def _about(self) -> None:
+        from .. import __version__
+
+        QMessageBox.about(self, "About Clinic Desktop",
+                          f"<b>Clinic Desktop {__version__}</b><br>Open-source software with which a diabetes clinic "
+                          "runs its day: patients, appointments, glucose review and medications.")
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        for pane in self.panes.values():
+            close = getattr(pane, "shutdown", None)
+            if callable(close):
+                close()
+        super().closeEvent(event)

@@ -1,0 +1,139 @@
+"""The demo clinic: invented staff, patients and glucose data, so a new user can try the app at once.
+
+Made only in an empty database (the `--demo` profile's private cluster); it never touches a
+database that already has a clinic. Staff accounts go through the normal services (password
+policy, audit); the bulk of the readings is loaded with COPY inside one transaction per patient
+batch. Every name is invented; no real person's data is in here.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime, timedelta, timezone
+
+import numpy as np
+
+from ..db.bulk import copy_via_staging
+from ..db.database import Database
+from ..db.models import Patient
+from ..domain.cgm_simulation import PROFILES, fingerstick_times, hba1c_from_mean, simulate_cgm
+from ..domain.enums import DiabetesType, GlucoseUnit, ManagementMode, ReadingSource, Role, Sex
+from .staff_service import StaffDTO, StaffService
+
+DEMO_PASSWORD = "Demo-Clinic-2026"
+DEMO_USERS = ("admin", "dr.meyer", "dr.okafor", "nurse.lee", "reception")
+_STAFF = (
+    ("dr.meyer", "Dr. Anna Meyer", Role.DOCTOR),
+    ("dr.okafor", "Dr. Chidi Okafor", Role.DOCTOR),
+    ("nurse.lee", "Min-jun Lee", Role.NURSE),
+    ("reception", "Sofia Rossi", Role.RECEPTIONIST),
+)
+_GIVEN = ("Amelia", "Jonas", "Leila", "Mateo", "Noor", "Oskar", "Priya", "Rafael", "Sanna", "Tomás", "Yara", "Zoë",
+          "Björn", "Chloé", "Dmitri", "Elif", "Farah", "Gustav", "Hana", "Idris", "Jürgen", "Kaito", "Lucía", "Malik")
+_FAMILY = ("Andersson", "Bauer", "Costa", "Dubois", "Eriksen", "Fischer", "García", "Hoffmann", "Ivanova", "Jansen",
+           "Kowalski", "Lambert", "Müller", "Nakamura", "Olsen", "Petrov", "Quintero", "Rossi", "Schäfer", "Takahashi",
+           "Ueda", "Vogel", "Wagner", "Yilmaz", "Zimmermann", "Öztürk", "Nguyen", "O'Brien")
+Progress = Callable[[int, int, str], None]
+
+
+class DemoService:
+    """Fills an empty database with the demo clinic."""
+
+    def __init__(self, database: Database, *, patients: int = 120, cgm_patients: int = 24, cgm_days: int = 60) -> None:
+        self._db = database
+        self._patients, self._cgm_patients, self._cgm_days = patients, cgm_patients, cgm_days
+
+    def ensure_demo_clinic(self, *, progress: Progress | None = None, today: date | None = None) -> bool:
+        """Create the demo clinic unless a clinic exists; True when it was created now."""
+        staff = StaffService(self._db)
+        if staff.has_any_clinic():
+            return False
+        report = progress or (lambda d, t, s: None)
+        total = 3 + self._cgm_patients
+        report(0, total, "Creating the demo clinic and its staff…")
+        clinic, admin_dto = staff.create_first_clinic(clinic_name="Riverside Diabetes Centre (demo)",
+                                                      timezone="Europe/Berlin", admin_username="admin",
+                                                      admin_full_name="Alex Admin", admin_password=DEMO_PASSWORD)
+        from ..domain.actor import Actor
+
+        admin = Actor(staff_id=admin_dto.id, clinic_id=clinic.id, role=Role.ADMIN, username="admin",
+                      full_name="Alex Admin")
+        accounts = [staff.create_account(admin, username=u, full_name=n, role=r, password=DEMO_PASSWORD)
+                    for u, n, r in _STAFF]
+        doctors = [a for a in accounts if a.role == Role.DOCTOR]
+        report(1, total, "Registering demo patients…")
+        now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+        patient_ids = self._add_patients(admin, doctors, today or now.date())
+        report(2, total, "Loading demo glucose readings…")
+        for index, patient_id in enumerate(patient_ids[: self._cgm_patients]):
+            self._add_cgm(admin, patient_id, index, now)
+            report(3 + index, total, f"Loading demo glucose readings ({index + 1} of {self._cgm_patients})…")
+        self._add_fingersticks(admin, patient_ids[self._cgm_patients:], now)
+        report(total, total, "The demo clinic is ready.")
+        return True
+
+    def _add_patients(self, admin, doctors: list[StaffDTO], today: date) -> list[uuid.UUID]:  # noqa: ANN001
+        rng = random.Random(2026)
+        ids = []
+        with self._db.unit_of_work(admin) as uow:
+            for number in range(self._patients):
+                kind = rng.choices([DiabetesType.TYPE_1, DiabetesType.TYPE_2, DiabetesType.LADA, DiabetesType.GESTATIONAL],
+                                   [35, 55, 5, 5])[0]
+                age = rng.randint(8, 85) if kind != DiabetesType.GESTATIONAL else rng.randint(22, 42)
+                born = today - timedelta(days=age * 365 + rng.randint(0, 364))
+                diagnosed = born + timedelta(days=rng.randint(365 * max(1, age // 3), max(365 * max(1, age // 3) + 1, age * 365 - 30)))
+                sex = Sex.FEMALE if kind == DiabetesType.GESTATIONAL else rng.choice([Sex.FEMALE, Sex.MALE])
+                doctor = doctors[number % len(doctors)]
+                hba1c = round(rng.uniform(5.8, 10.5), 1)
+                patient = Patient(
+                    id=uuid.uuid4(), clinic_id=admin.clinic_id, mrn=f"D{number + 1:05d}",
+                    given_name=rng.choice(_GIVEN), family_name=rng.choice(_FAMILY), date_of_birth=born, sex=sex,
+                    phone_e164=f"+4930{rng.randint(1000000, 9999999)}", diabetes_type=kind,
+                    diagnosed_on=min(diagnosed, today), last_hba1c=hba1c,
+                    last_hba1c_on=today - timedelta(days=rng.randint(10, 120)), target_hba1c=7.0 if age < 70 else 8.0,
+                    glucose_unit=GlucoseUnit.MMOL_L if number % 3 == 0 else GlucoseUnit.MG_DL,
+                    management_mode=ManagementMode.MDI if kind == DiabetesType.TYPE_1 else ManagementMode.ORAL,
+                    responsible_doctor_id=doctor.doctor_id,
+                )
+                uow.session.add(patient)
+                ids.append(patient.id)
+            uow.session.flush()
+            uow.audit("create", "demo_data", None, changes={"patients": len(ids)})
+            uow.changed("patient", *ids)
+        return ids
+
+    def _copy_readings(self, admin, rows: list[tuple]) -> None:  # noqa: ANN001
+        with self._db.unit_of_work(admin) as uow:
+            copy_via_staging(uow.session, "glucose_reading",
+                             ("id", "clinic_id", "patient_id", "recorded_at", "value_mgdl", "source", "flag"), rows)
+            uow.changed("glucose", *{row[2] for row in rows})
+
+    def _add_cgm(self, admin, patient_id: uuid.UUID, index: int, now: datetime) -> None:  # noqa: ANN001
+        profile = list(PROFILES.values())[index % len(PROFILES)]
+        start = now - timedelta(days=self._cgm_days)
+        stamps, values = simulate_cgm(start, self._cgm_days, profile=profile, seed=index)
+        utc_stamps = stamps.astype("datetime64[us]").astype(datetime)
+        rows = [
+            (uuid.uuid4(), admin.clinic_id, patient_id, ts.replace(tzinfo=timezone.utc), float(v), ReadingSource.DEMO.value,
+             "low" if v <= 40 else "high" if v >= 400 else "none")
+            for ts, v in zip(utc_stamps, values)
+        ]
+        self._copy_readings(admin, rows)
+        self._set_hba1c(admin, patient_id, float(np.mean(values)))
+
+    def _set_hba1c(self, admin, patient_id: uuid.UUID, mean: float) -> None:  # noqa: ANN001
+        with self._db.unit_of_work(admin) as uow:
+            patient = uow.session.get(Patient, patient_id)
+            patient.last_hba1c = hba1c_from_mean(mean)
+
+    def _add_fingersticks(self, admin, patient_ids: list[uuid.UUID], now: datetime) -> None:  # noqa: ANN001
+        rng = np.random.default_rng(7)
+        rows = []
+        for number, patient_id in enumerate(patient_ids):
+            for when in fingerstick_times(now - timedelta(days=30), 30, per_day=2 + number % 3, seed=number):
+                value = float(np.clip(round(rng.normal(150, 45)), 40, 400))
+                rows.append((uuid.uuid4(), admin.clinic_id, patient_id, when, value, ReadingSource.DEMO.value, "none"))
+        if rows:
+            self._copy_readings(admin, rows)
