@@ -112,9 +112,21 @@ class Startup(QObject):
     def _seed_demo(self) -> None:
         from ..services.demo_service import DemoService
 
-        service = DemoService(self.runtime.database)
-        run_with_progress("Preparing the demo clinic…",
-                          lambda state: service.ensure_demo_clinic(progress=lambda d, t, s: state.report(d, t, s)))
+        from ..services.demo_service import DEMO_PASSWORD, DEMO_USERS
+
+        from ..db.engine import create_app_engine
+
+        owner = self.runtime.owner_target
+        owner_engine = create_app_engine(owner, application_name="clinic-desktop demo") if owner else None
+        service = DemoService(self.runtime.database, owner_engine=owner_engine)
+        try:
+            run_with_progress("Preparing the demo clinic…",
+                              lambda state: service.ensure_demo_clinic(progress=lambda d, t, s: state.report(d, t, s)))
+        finally:
+            if owner_engine is not None:
+                owner_engine.dispose()
+        # The demo's invented accounts are printed for the person trying the app (README lists them too).
+        print(f"Clinic Desktop demo — sign in as one of: {', '.join(DEMO_USERS)}; password: {DEMO_PASSWORD}", flush=True)
 
     def run(self) -> int:
         try:
