@@ -79,6 +79,11 @@ def run_gui(args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Clinic Desktop")
     app.setOrganizationName("Clinic Desktop")
+    icon = resources_dir() / "icons" / "clinic-desktop.svg"
+    if icon.exists():
+        from PySide6.QtGui import QIcon
+
+        app.setWindowIcon(QIcon(str(icon)))
     settings = SettingsStore()
     startup = Startup(app, settings, args)
     status = startup.run()
@@ -88,6 +93,17 @@ def run_gui(args: argparse.Namespace) -> int:
     # Skip the interpreter's final garbage collection of Qt wrappers: PySide 6.12 can abort
     # there ("bool_dealloc") after a clean shutdown; everything is closed and flushed by now.
     os._exit(status)
+
+
+def resources_dir():  # noqa: ANN201 - Path
+    """Icons and templates: beside the package in a build, or the repository's resources/ folder."""
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "resources", here.parent / "resources"):
+        if candidate.is_dir():
+            return candidate
+    return here.parent / "resources"
 
 
 def start_listener(runtime: Runtime, session: StaffSession, relay) -> ChangeListener:  # noqa: ANN001
