@@ -95,14 +95,13 @@ def range_problems(starts_at: datetime, ends_at: datetime) -> list[FieldProblem]
 
 
 def local_wall_time(day: date, at: time, tz: ZoneInfo) -> datetime:
-    """The instant the clinic's clocks show `at` on `day`; a time skipped by a spring-forward
-    change moves to the first existing minute after it."""
-    naive = datetime.combine(day, at)
-    aware = naive.replace(tzinfo=tz)
-    roundtrip = aware.astimezone(timezone.utc).astimezone(tz).replace(tzinfo=None)
-    if roundtrip != naive:  # in the gap: zoneinfo maps it past the change; keep that later time
-        return aware.astimezone(timezone.utc).astimezone(tz)
-    return aware
+    """The instant (in UTC) the clinic's clocks show `at` on `day`; a time skipped by a
+    spring-forward change maps to the instant just after the change (PEP 495, fold=0).
+
+    UTC, because Python subtracts and adds datetimes sharing one ZoneInfo in wall-clock terms:
+    a 23-hour day would come out as 24.
+    """
+    return datetime.combine(day, at).replace(tzinfo=tz).astimezone(timezone.utc)
 
 
 def series_starts(first: datetime, *, interval_weeks: int, occurrences: int, tz: ZoneInfo) -> list[datetime]:

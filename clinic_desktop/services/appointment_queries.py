@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import random
+import time as _time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
+from typing import TypeVar
 
+from ..db.error_mapping import is_retryable
 from ..db.models import Appointment, Clinic, ClinicClosedDay, DoctorProfile, DoctorWorkingHours, Patient, StaffAccount
 from ..domain.appointment_rules import (
     DEFAULT_HOURS,
@@ -24,6 +28,7 @@ from ..domain.enums import AppointmentStatus
 from ..domain.errors import FieldProblem, NotFound, ValidationError
 from .appointment_dto import AppointmentDTO, DoctorDTO, FreeSlot
 
+T = TypeVar("T")
 OCCUPYING = tuple(s for s in AppointmentStatus if s.occupies_slot)
 _LOOKBACK = timedelta(minutes=MAX_DURATION_MIN)  # an appointment overlapping a span starts at most this early
 _SEARCH_CHUNK_DAYS = 14
@@ -210,3 +215,22 @@ def next_free(
 def local_day_span(day: date, days: int, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """Aware bounds of `days` local days from `day` (a DST day is 23 or 25 hours long)."""
     return local_wall_time(day, time(0), tz), local_wall_time(day + timedelta(days=days), time(0), tz)
+
+
+def retry_on_deadlock(op: Callable[[], T], attempts: int = 6) -> T:
+    """Run a write again when PostgreSQL broke a deadlock or a serialization conflict.
+
+    Bookers racing for one slot wait on each other's uncommitted rows while the exclusion
+    constraint is checked; with three or more the server may abort one as a deadlock. The whole
+    unit of work was rolled back, so running it again is safe — and it then meets the winner's
+    committed row and reports the slot as taken.
+    """
+    for attempt in range(attempts):
+        try:
+            return op()
+        except Exception as exc:
+            cause = exc if is_retryable(exc) else exc.__cause__
+            if attempt == attempts - 1 or cause is None or not is_retryable(cause):
+                raise
+            _time.sleep(0.01 * (2**attempt) * (1 + random.random()))
+    raise AssertionError("unreachable")

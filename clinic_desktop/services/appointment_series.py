@@ -52,6 +52,16 @@ class AppointmentSeriesMixin:
         `skip_collisions`, and a race that takes one of the dates meanwhile books none of them."""
         actor.require(*_BOOKERS, action="book appointment series")
         self._series_input(first_starts_at, duration_minutes, interval_weeks, occurrences)
+        args = dict(patient_id=patient_id, doctor_id=doctor_id, first_starts_at=first_starts_at,
+                    duration_minutes=duration_minutes, interval_weeks=interval_weeks, occurrences=occurrences,
+                    reason=reason, notes=notes, checklist=checklist, request_id=request_id,
+                    skip_collisions=skip_collisions, override_hours=override_hours)
+        return q.retry_on_deadlock(lambda: self._book_series_once(actor, **args))
+
+    def _book_series_once(
+        self, actor: Actor, *, patient_id, doctor_id, first_starts_at, duration_minutes, interval_weeks,  # noqa: ANN001
+        occurrences, reason, notes, checklist, request_id, skip_collisions, override_hours,
+    ) -> SeriesResult:
         with self._db.unit_of_work(actor) as uow:
             earlier = uow.claim_request(request_id, "appointment_series")
             if earlier is not None:

@@ -68,32 +68,37 @@ class AppointmentService(AppointmentCalendarMixin, AppointmentSeriesMixin, Sched
         problems += _detail_problems(reason, notes, checklist)
         if problems:
             raise ValidationError(problems)
-        slot = Interval(starts_at, starts_at + timedelta(minutes=duration_minutes))
+        slot = _slot(starts_at, duration_minutes)
         try:
-            with self._db.unit_of_work(actor) as uow:
-                earlier = uow.claim_request(request_id, "appointment")
-                if earlier is not None:
-                    return q.load_dto(uow.session, earlier)
-                q.check_parties(uow.session, actor.clinic_id, patient_id, doctor_id)
-                self._check_hours(uow.session, actor, doctor_id, slot, override_hours)
-                appt = Appointment(
-                    clinic_id=actor.clinic_id, patient_id=patient_id, doctor_id=doctor_id,
-                    starts_at=slot.start, ends_at=slot.end, reason=AppointmentReason(reason),
-                    status=AppointmentStatus.REQUESTED, notes=_clean(notes), checklist=_checklist(checklist),
-                    request_id=request_id,
-                )
-                uow.session.add(appt)
-                uow.session.flush()  # the exclusion constraints decide here
-                self._record_status(uow, appt, None, note="booked")
-                uow.audit("book", "appointment", appt.id, patient_id=patient_id, changes={
-                    "status": [None, appt.status], "starts_at": [None, slot.start], "ends_at": [None, slot.end],
-                    "doctor_id": [None, doctor_id], "override_hours": [None, override_hours or None],
-                })
-                uow.complete_request(request_id, appt.id)
-                uow.changed("appointment", appt.id)
-                return q.load_dto(uow.session, appt.id)
+            return q.retry_on_deadlock(lambda: self._book_once(actor, patient_id, doctor_id, slot, reason, notes, checklist,
+                                                     request_id, override_hours))
         except ConflictError as exc:
             raise self._explain_conflict(actor, exc, doctor_id, slot) from exc
+
+    def _book_once(self, actor: Actor, patient_id, doctor_id, slot: Interval, reason, notes, checklist,  # noqa: ANN001
+                   request_id, override_hours: bool) -> AppointmentDTO:
+        with self._db.unit_of_work(actor) as uow:
+            earlier = uow.claim_request(request_id, "appointment")
+            if earlier is not None:
+                return q.load_dto(uow.session, earlier)
+            q.check_parties(uow.session, actor.clinic_id, patient_id, doctor_id)
+            self._check_hours(uow.session, actor, doctor_id, slot, override_hours)
+            appt = Appointment(
+                clinic_id=actor.clinic_id, patient_id=patient_id, doctor_id=doctor_id,
+                starts_at=slot.start, ends_at=slot.end, reason=AppointmentReason(reason),
+                status=AppointmentStatus.REQUESTED, notes=_clean(notes), checklist=_checklist(checklist),
+                request_id=request_id,
+            )
+            uow.session.add(appt)
+            uow.session.flush()  # the exclusion constraints decide here
+            self._record_status(uow, appt, None, note="booked")
+            uow.audit("book", "appointment", appt.id, patient_id=patient_id, changes={
+                "status": [None, appt.status], "starts_at": [None, slot.start], "ends_at": [None, slot.end],
+                "doctor_id": [None, doctor_id], "override_hours": [None, override_hours or None],
+            })
+            uow.complete_request(request_id, appt.id)
+            uow.changed("appointment", appt.id)
+            return q.load_dto(uow.session, appt.id)
 
     def reschedule(
         self,
@@ -108,35 +113,40 @@ class AppointmentService(AppointmentCalendarMixin, AppointmentSeriesMixin, Sched
     ) -> AppointmentDTO:
         """Move an open appointment (by drag or dialog), optionally to another doctor."""
         actor.require(*BOOKING_ROLES, action="move appointments")
-        target_doctor = doctor_id
-        slot: Interval | None = None
+        moved: list = [doctor_id, None]  # target doctor and slot, for the explanation of a conflict
         try:
-            with self._db.unit_of_work(actor) as uow:
-                appt = self._editable(uow.session, actor, appointment_id, expected_version)
-                if appt.status == AppointmentStatus.CHECKED_IN:
-                    raise DomainError("The patient is already checked in; this appointment can no longer be moved.")
-                minutes = duration_minutes or int((appt.ends_at - appt.starts_at).total_seconds() // 60)
-                problems = booking_problems(starts_at, minutes, now=self._clock())
-                if problems:
-                    raise ValidationError(problems)
-                target_doctor = doctor_id or appt.doctor_id
-                slot = Interval(starts_at, starts_at + timedelta(minutes=minutes))
-                if target_doctor != appt.doctor_id:
-                    q.check_parties(uow.session, actor.clinic_id, appt.patient_id, target_doctor)
-                self._check_hours(uow.session, actor, target_doctor, slot, override_hours)
-                before = [appt.starts_at, appt.ends_at, appt.doctor_id]
-                appt.starts_at, appt.ends_at, appt.doctor_id = slot.start, slot.end, target_doctor
-                uow.session.flush()
-                uow.audit("reschedule", "appointment", appt.id, patient_id=appt.patient_id, changes={
-                    "starts_at": [before[0], slot.start], "ends_at": [before[1], slot.end],
-                    "doctor_id": [before[2], target_doctor], "override_hours": [None, override_hours or None],
-                })
-                uow.changed("appointment", appt.id)
-                return q.load_dto(uow.session, appt.id)
+            return q.retry_on_deadlock(lambda: self._reschedule_once(actor, appointment_id, expected_version, starts_at,
+                                                           duration_minutes, doctor_id, override_hours, moved))
         except ConflictError as exc:
-            if slot is None or target_doctor is None:
+            if moved[1] is None or moved[0] is None:
                 raise
-            raise self._explain_conflict(actor, exc, target_doctor, slot, exclude=(appointment_id,)) from exc
+            raise self._explain_conflict(actor, exc, moved[0], moved[1], exclude=(appointment_id,)) from exc
+
+    def _reschedule_once(self, actor: Actor, appointment_id, expected_version, starts_at, duration_minutes,  # noqa: ANN001
+                         doctor_id, override_hours, moved: list) -> AppointmentDTO:
+        with self._db.unit_of_work(actor) as uow:
+            appt = self._editable(uow.session, actor, appointment_id, expected_version)
+            if appt.status == AppointmentStatus.CHECKED_IN:
+                raise DomainError("The patient is already checked in; this appointment can no longer be moved.")
+            minutes = duration_minutes or int((appt.ends_at - appt.starts_at).total_seconds() // 60)
+            problems = booking_problems(starts_at, minutes, now=self._clock())
+            if problems:
+                raise ValidationError(problems)
+            target_doctor = doctor_id or appt.doctor_id
+            slot = _slot(starts_at, minutes)
+            moved[:] = [target_doctor, slot]
+            if target_doctor != appt.doctor_id:
+                q.check_parties(uow.session, actor.clinic_id, appt.patient_id, target_doctor)
+            self._check_hours(uow.session, actor, target_doctor, slot, override_hours)
+            before = [appt.starts_at, appt.ends_at, appt.doctor_id]
+            appt.starts_at, appt.ends_at, appt.doctor_id = slot.start, slot.end, target_doctor
+            uow.session.flush()
+            uow.audit("reschedule", "appointment", appt.id, patient_id=appt.patient_id, changes={
+                "starts_at": [before[0], slot.start], "ends_at": [before[1], slot.end],
+                "doctor_id": [before[2], target_doctor], "override_hours": [None, override_hours or None],
+            })
+            uow.changed("appointment", appt.id)
+            return q.load_dto(uow.session, appt.id)
 
     # -- status workflow -------------------------------------------------------------------
 
@@ -247,6 +257,12 @@ class AppointmentService(AppointmentCalendarMixin, AppointmentSeriesMixin, Sched
             slots = ()  # the suggestion is a courtesy; the refusal itself must still arrive
         return SlotTaken("This time is no longer free for this doctor — it was probably just booked on another "
                          "workstation. Choose one of the next free times.", next_slots=slots)
+
+
+def _slot(starts_at: datetime, minutes: int) -> Interval:
+    """In UTC: Python adds to a ZoneInfo datetime in wall-clock time, wrong across a DST change."""
+    start = starts_at.astimezone(timezone.utc)
+    return Interval(start, start + timedelta(minutes=minutes))
 
 
 def _clean(text: str | None) -> str | None:
