@@ -20,7 +20,8 @@ class BookingChecklist(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.list = QListWidget()
-        self.list.setMaximumHeight(110)
+        self.list.setMinimumHeight(5 * self.list.fontMetrics().height() + 14)
+        self.list.setMaximumHeight(130)
         for text in COMMON_ITEMS:
             self._add(text, checked=False)
         self.custom = QLineEdit(placeholderText="Add another item…")

@@ -166,8 +166,8 @@ class BookingDialog(QDialog):
             self._show_error("starts_at", exc.message)
             self._offer_slots(exc.next_slots)
         elif isinstance(exc, ConnectionLost):
-            self._show_error("general", f"{exc.message} Nothing you typed is lost. Press Retry to try again; "
-                                        "the booking cannot be made twice.")
+            self._show_error("general", "The database server cannot be reached. Nothing you typed is lost: press "
+                                        "Retry when it is back — the booking cannot be made twice.")
             self.book_button.setText("Retry")
         elif isinstance(exc, ConflictError):
             self._show_error(exc.field if exc.field in self.errors else "general", exc.message)

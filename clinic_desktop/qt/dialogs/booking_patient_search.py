@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QSizePolicy, QVBoxLayout, QWidget
 
 from ..workers import TaskRunner
 
@@ -22,6 +22,8 @@ class BookingPatientSearch(QWidget):
         super().__init__(parent)
         self._context = context
         self._runner = TaskRunner(self)
+        # Shrink back when the result list hides, instead of leaving a gap in the form.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.patient: Any = None
         self.search_box = QLineEdit(placeholderText="Search by name, MRN or date of birth…")
         self.results = QListWidget()
