@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-import pytest
 from PySide6.QtCore import QDate, Qt
 from sqlalchemy import func, select
 

@@ -5,6 +5,7 @@ and cancel from the side panel — with no SQL on the GUI thread."""
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
@@ -116,7 +117,7 @@ def test_drag_onto_a_taken_slot_shows_the_message_and_moves_nothing(qtbot, datab
 def test_reception_checks_in_and_cancels_from_the_side_panel(qtbot, database, clinic, seeded, monkeypatch):
     service, day, second, patients, (a, b) = seeded
     pane, _ = _pane(qtbot, database, clinic, day)
-    monkeypatch.setattr(pane, "_ask_cancel_reason", lambda appt: "Patient phoned in sick")
+    monkeypatch.setattr(pane, "_ask_cancel", lambda appt: ("Patient phoned in sick", False))
     pane.set_mode(RECEPTION)
     pane.reception_day = day
     pane._service = _TodayIs(service, day)
@@ -163,3 +164,33 @@ class _TodayIs:
 
     def __getattr__(self, name):  # noqa: ANN001
         return getattr(self._service, name)
+
+
+def test_move_by_dialog_this_and_following_and_cancel_dialog_needs_a_reason(qtbot, database, clinic, seeded):
+    from clinic_desktop.qt.dialogs.cancel_appointment_dialog import CancelAppointmentDialog
+
+    service, day, second, patients, _ = seeded
+    series = service.book_series(clinic.receptionist, patient_id=patients[0], doctor_id=clinic.doctor.doctor_id,
+                                 first_starts_at=at(day, 15), duration_minutes=30, interval_weeks=1, occurrences=3,
+                                 reason=AppointmentReason.FOLLOW_UP)
+    pane, _ = _pane(qtbot, database, clinic, day)
+    qtbot.waitUntil(lambda: len(pane.day_layout.blocks) == 3, timeout=10000)
+    first = series.booked[0]
+    pane._select(next(b.appointment for b in pane.day_layout.blocks if b.appointment.id == first.id))
+    qtbot.mouseClick(pane.detail.move_button, Qt.MouseButton.LeftButton)
+    dialog = pane.reschedule_dialog
+    qtbot.addWidget(dialog, before_close_func=lambda d: d._runner.wait_idle())
+    assert dialog.following.isVisibleTo(dialog)
+    dialog.time.setTime(dialog.time.time().addSecs(3600))  # 15:00 -> 16:00 for all three
+    dialog.following.setChecked(True)
+    dialog.grab().save("/tmp/calendar_reschedule_dialog.png")
+    with qtbot.waitSignal(dialog.accepted, timeout=10000):
+        dialog.move_button.click()
+    assert [a.starts_at for a in dialog.moved] == [at(day + timedelta(weeks=w), 16) for w in range(3)]
+    qtbot.waitUntil(lambda: any(b.appointment.starts_at == at(day, 16) for b in pane.day_layout.blocks), timeout=10000)
+
+    cancel = CancelAppointmentDialog(dialog.moved[1])
+    qtbot.addWidget(cancel)
+    assert not cancel.ok.isEnabled() and cancel.rest.isVisibleTo(cancel)
+    cancel.reason_box.setCurrentText("Patient ill")
+    assert cancel.ok.isEnabled() and cancel.reason() == "Patient ill"

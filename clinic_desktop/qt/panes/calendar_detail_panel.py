@@ -20,6 +20,7 @@ class CalendarDetailPanel(QWidget):
     """`status_requested(appointment, target_status)` when a workflow button is pressed."""
 
     status_requested = Signal(object, object)
+    move_requested = Signal(object)
 
     def __init__(self, zone: str, role, parent: QWidget | None = None) -> None:  # noqa: ANN001
         super().__init__(parent)
@@ -40,6 +41,9 @@ class CalendarDetailPanel(QWidget):
             button.clicked.connect(lambda _c=False, s=status: self._request(s))
             grid.addWidget(button, i // 2, i % 2)
             self.buttons[status] = button
+        self.move_button = QPushButton("Move…")
+        self.move_button.clicked.connect(self._request_move)
+        grid.addWidget(self.move_button, len(ACTIONS) // 2, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.body)
@@ -71,6 +75,8 @@ class CalendarDetailPanel(QWidget):
             if appt.notes:
                 lines.append(f"Notes: {appt.notes}")
             self.body.setText("<br>".join(_escape(x) if not x.startswith("<span") else x for x in lines))
+        self.move_button.setEnabled(appt is not None and appt.status in (S.REQUESTED, S.CONFIRMED)
+                                    and self._role in STATUS_ROLES[S.CONFIRMED])
         for status, button in self.buttons.items():
             button.setEnabled(appt is not None and status in TRANSITIONS[appt.status]
                               and self._role in STATUS_ROLES[status])
@@ -80,6 +86,10 @@ class CalendarDetailPanel(QWidget):
                 f"{STATUS_LABELS[c.from_status] if c.from_status else 'booked'} → {STATUS_LABELS[c.to_status]}"
                 for c in changes]
         self.history.setText("\n".join(rows))
+
+    def _request_move(self) -> None:
+        if self.appointment is not None:
+            self.move_requested.emit(self.appointment)
 
     def _request(self, status: S) -> None:
         if self.appointment is not None:

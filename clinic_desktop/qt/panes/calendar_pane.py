@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtWidgets import (
-    QButtonGroup, QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QInputDialog, QLabel, QMessageBox, QPushButton,
+    QButtonGroup, QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QLabel, QMessageBox, QPushButton,
     QScrollArea, QSplitter, QStackedWidget, QVBoxLayout, QWidget,
 )
 
@@ -18,6 +18,8 @@ from ...domain.enums import AppointmentStatus
 from ...domain.errors import DomainError, ValidationError
 from ...services.appointment_dto import SlotTaken
 from ..dialogs.booking_dialog import BookingDialog, index_of
+from ..dialogs.cancel_appointment_dialog import CancelAppointmentDialog
+from ..dialogs.reschedule_dialog import RescheduleDialog
 from ..models.appointment_calendar_model import CalendarLayout
 from ..workers import TaskRunner
 from .calendar_detail_panel import CalendarDetailPanel
@@ -42,6 +44,7 @@ class CalendarPane(QWidget):
         self.doctors: tuple = ()
         self.view = None
         self.booking_dialog: BookingDialog | None = None
+        self.reschedule_dialog: RescheduleDialog | None = None
         self._loader, self._actions, self._side = TaskRunner(self), TaskRunner(self), TaskRunner(self)
         self._build()
         self._refresh_soon = QTimer(self, singleShot=True, interval=120)
@@ -101,6 +104,9 @@ class CalendarPane(QWidget):
             table.selected.connect(self._select)
         self.detail = CalendarDetailPanel(self._zone_name, self._context.actor.role)
         self.detail.status_requested.connect(self.request_status)
+        self.detail.move_requested.connect(self.open_reschedule)
+        for grid in (self.day_grid, self.week_grid):
+            grid.activated.connect(self.open_reschedule)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.stack)
         split.addWidget(self.detail)
@@ -225,18 +231,28 @@ class CalendarPane(QWidget):
     def request_status(self, appt, status: AppointmentStatus) -> None:  # noqa: ANN001
         service, actor = self._service, self._context.actor
         if status == AppointmentStatus.CANCELLED:
-            reason = self._ask_cancel_reason(appt)
-            if not reason:
+            answer = self._ask_cancel(appt)
+            if answer is None:
                 return
-            op = lambda _s: service.cancel(actor, appt.id, expected_version=appt.version, reason=reason)  # noqa: E731
+            reason, following = answer
+            cancel = service.cancel_following if following else service.cancel
+            op = lambda _s: cancel(actor, appt.id, expected_version=appt.version, reason=reason)  # noqa: E731
         else:
             op = lambda _s: service.change_status(actor, appt.id, expected_version=appt.version, status=status)  # noqa: E731
         self._actions.run(op, self._written, self._show_error, supersede=False)
 
-    def _written(self, appt) -> None:  # noqa: ANN001
+    def _written(self, result) -> None:  # noqa: ANN001
         self._hide_banner()
-        self.detail.show_appointment(appt)
+        self.detail.show_appointment(result[0] if isinstance(result, tuple) else result)
         self.refresh()
+
+    def open_reschedule(self, appt) -> RescheduleDialog:  # noqa: ANN001
+        """Move by dialog (also "this and following" for a series)."""
+        dialog = RescheduleDialog(self._context, appt, doctors=self.doctors, parent=self)
+        dialog.accepted.connect(lambda: self._written(dialog.moved))
+        self.reschedule_dialog = dialog
+        dialog.open()
+        return dialog
 
     # -- booking and moving -----------------------------------------------------------------
 
@@ -282,9 +298,12 @@ class CalendarPane(QWidget):
 
     # -- messages (overridable in tests) ----------------------------------------------------
 
-    def _ask_cancel_reason(self, appt) -> str | None:  # noqa: ANN001
-        text, ok = QInputDialog.getText(self, "Cancel appointment", f"Why is {appt.patient_name}'s appointment cancelled?")
-        return text.strip() if ok and text.strip() else None
+    def _ask_cancel(self, appt) -> tuple[str, bool] | None:  # noqa: ANN001
+        """(reason, also the following of the series) or None when the user keeps it."""
+        dialog = CancelAppointmentDialog(appt, self)
+        if dialog.exec() != CancelAppointmentDialog.DialogCode.Accepted:
+            return None
+        return dialog.reason(), dialog.following()
 
     def _confirm(self, question: str) -> bool:
         return QMessageBox.question(self, "Calendar", question) == QMessageBox.StandardButton.Yes
