@@ -58,10 +58,13 @@ def contested_slots(doctors, count: int) -> list[tuple]:  # noqa: ANN001
     return slots[:count]
 
 
-def worker(url, actor, slots, patients, seconds: float, seed: int, queue) -> None:  # noqa: ANN001
+def worker(url, actor, slots, patients, seconds: float, seed: int, queue, ready, go) -> None:  # noqa: ANN001
     database = open_database(url, pool_size=1)
     service = AppointmentService(database)
+    service.doctors(actor)  # connect before the start signal, so all start together
     rng = random.Random(seed)
+    ready.release()
+    go.wait()
     stats = {"booked": 0, "slot_taken": 0, "patient_conflict": 0, "cancelled": 0, "errors": 0}
     mine: list = []
     deadline = time.monotonic() + seconds
@@ -91,13 +94,16 @@ def worker(url, actor, slots, patients, seconds: float, seed: int, queue) -> Non
 
 def run_workers(url, clinic, slots, processes: int, seconds: float) -> tuple[dict, float]:  # noqa: ANN001
     ctx = mp.get_context("spawn")
-    queue = ctx.Queue()
+    queue, ready, go = ctx.Queue(), ctx.Semaphore(0), ctx.Event()
     per = len(clinic.patients) // processes
     procs = [ctx.Process(target=worker, args=(url, clinic.receptionist, slots, clinic.patients[i * per:(i + 1) * per],
-                                              seconds, i, queue)) for i in range(processes)]
-    t0 = time.perf_counter()
+                                              seconds, i, queue, ready, go)) for i in range(processes)]
     for p in procs:
         p.start()
+    for _ in procs:  # every process imported, connected and waiting: the race starts at once
+        ready.acquire(timeout=300)
+    t0 = time.perf_counter()
+    go.set()
     results = [queue.get(timeout=seconds + 300) for _ in procs]
     for p in procs:
         p.join()
@@ -136,6 +142,7 @@ def main() -> None:
     print(f"{'':<34}{'contended':>12}{'baseline (1 proc)':>20}")
     print(f"{'booking attempts':<34}{attempts:>12,}{base['booked'] + base['slot_taken'] + base['patient_conflict']:>20,}")
     print(f"{'bookings committed':<34}{total['booked']:>12,}{base['booked']:>20,}")
+    print(f"{'attempts/s':<34}{attempts / elapsed:>12.1f}{(base['booked'] + base['slot_taken']) / base_elapsed:>20.1f}")
     print(f"{'bookings/s':<34}{total['booked'] / elapsed:>12.1f}{base['booked'] / base_elapsed:>20.1f}")
     print(f"{'conflicts reported (slot taken)':<34}{total['slot_taken']:>12,}{base['slot_taken']:>20,}")
     print(f"{'conflicts reported (patient)':<34}{total['patient_conflict']:>12,}{base['patient_conflict']:>20,}")

@@ -39,6 +39,7 @@ class RescheduleDialog(QDialog):
         self.override = QCheckBox("Move outside working hours")
         self.following = QCheckBox("Also move the following appointments of this series (same weekday shift and time)")
         self.following.setVisible(appointment.series_id is not None)
+        self.following.toggled.connect(self._following_toggled)  # a series moves with its doctor
         self.suggest = QPushButton("Suggest free times")
         self.suggest.clicked.connect(self._suggest)
         self.slots = QListWidget()
@@ -67,6 +68,9 @@ class RescheduleDialog(QDialog):
         layout.addWidget(self.slots)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+
+    def _following_toggled(self, checked: bool) -> None:
+        self.doctor.setEnabled(not checked)
 
     def starts_at(self):  # noqa: ANN201 - datetime
         return local_wall_time(self.date.date().toPython(), self.time.time().toPython(), self._zone)

@@ -20,6 +20,7 @@ from ...services.appointment_dto import SlotTaken
 from ..dialogs.booking_dialog import BookingDialog, index_of
 from ..dialogs.cancel_appointment_dialog import CancelAppointmentDialog
 from ..dialogs.reschedule_dialog import RescheduleDialog
+from ..dialogs.working_hours_dialog import WorkingHoursDialog
 from ..models.appointment_calendar_model import CalendarLayout
 from ..workers import TaskRunner
 from .calendar_detail_panel import CalendarDetailPanel
@@ -67,10 +68,13 @@ class CalendarPane(QWidget):
         self.week_doctor = QComboBox()
         self.show_closed = QCheckBox("Show cancelled and no-shows")
         self.new_button = QPushButton("New booking…")
+        self.hours_button = QPushButton("Hours & closed days…")
+        self.hours_button.clicked.connect(self.open_working_hours)
         for w in (self.prev_button, self.today_button, self.next_button, self.date_edit, self.week_doctor,
                   self.show_closed):
             bar.addWidget(w)
         bar.addStretch(1)
+        bar.addWidget(self.hours_button)
         bar.addWidget(self.new_button)
         self.prev_button.clicked.connect(lambda: self._step(-1))
         self.next_button.clicked.connect(lambda: self._step(1))
@@ -245,6 +249,14 @@ class CalendarPane(QWidget):
         self._hide_banner()
         self.detail.show_appointment(result[0] if isinstance(result, tuple) else result)
         self.refresh()
+
+    def open_working_hours(self) -> WorkingHoursDialog:
+        dialog = WorkingHoursDialog(self._context, doctors=self.doctors, parent=self,
+                                    today=self._clock().astimezone(self._zone).date())
+        dialog.finished.connect(self.refresh)
+        self.hours_dialog = dialog
+        dialog.open()
+        return dialog
 
     def open_reschedule(self, appt) -> RescheduleDialog:  # noqa: ANN001
         """Move by dialog (also "this and following" for a series)."""
