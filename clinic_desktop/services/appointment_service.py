@@ -255,8 +255,8 @@ class AppointmentService(AppointmentCalendarMixin, AppointmentSeriesMixin, Sched
                                     after=max(slot.start, self._clock()), count=5, exclude=exclude)
         except DomainError:
             slots = ()  # the suggestion is a courtesy; the refusal itself must still arrive
-        return SlotTaken("This time is no longer free for this doctor — it was probably just booked on another "
-                         "workstation. Choose one of the next free times.", next_slots=slots)
+        return SlotTaken("This time is no longer free for this doctor (it may just have been booked on another "
+                         "workstation). Choose one of the next free times.", next_slots=slots)
 
 
 def _slot(starts_at: datetime, minutes: int) -> Interval:
