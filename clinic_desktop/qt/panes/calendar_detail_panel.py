@@ -50,6 +50,11 @@ class CalendarDetailPanel(QWidget):
         layout.addLayout(grid)
         layout.addWidget(self.history)
         layout.addStretch(1)
+        legend = QLabel("<br>".join(
+            f"<span style='background:{fill}; border:1px solid {border}'>&nbsp;&nbsp;&nbsp;&nbsp;</span> {STATUS_LABELS[s]}"
+            for s, (fill, border) in STATUS_COLOURS.items()))
+        legend.setStyleSheet("color: #444")
+        layout.addWidget(legend)
         self.setMinimumWidth(230)
         self.show_appointment(None)
 

@@ -68,7 +68,7 @@ class CalendarPane(QWidget):
         self.week_doctor = QComboBox()
         self.show_closed = QCheckBox("Show cancelled and no-shows")
         self.new_button = QPushButton("New booking…")
-        self.hours_button = QPushButton("Hours & closed days…")
+        self.hours_button = QPushButton("Hours && closed days…")
         self.hours_button.clicked.connect(self.open_working_hours)
         for w in (self.prev_button, self.today_button, self.next_button, self.date_edit, self.week_doctor,
                   self.show_closed):
