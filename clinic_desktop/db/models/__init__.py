@@ -6,6 +6,8 @@ Importing this package registers every table on `clinic_desktop.db.base.metadata
 from .clinic import AuditEvent, Clinic, StaffAccount
 from .patient import Caregiver, DoctorProfile, Patient, PatientCaregiver, PatientDoctor
 from .appointment import Appointment, AppointmentSeries
+from .appointment import AppointmentStatusChange
+from .working_hours import ClinicClosedDay, DoctorWorkingHours
 from .medication import Medication, MedicationDoseLog
 from .glucose import EmergencyEvent, GlucoseReading, PatientReview
 from .security import ClientRequest
@@ -13,6 +15,9 @@ from .security import ClientRequest
 __all__ = [
     "Appointment",
     "AppointmentSeries",
+    "AppointmentStatusChange",
+    "ClinicClosedDay",
+    "DoctorWorkingHours",
     "AuditEvent",
     "Caregiver",
     "ClientRequest",

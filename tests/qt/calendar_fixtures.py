@@ -1,0 +1,48 @@
+"""Shared pieces of the calendar Qt tests: a context on the real database and SQL-on-GUI-thread capture."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import event
+
+from clinic_desktop.qt.app_context import AppContext, Services
+from clinic_desktop.qt.bus import ChangeBus
+from clinic_desktop.services.appointment_service import AppointmentService
+from clinic_desktop.services.auth_service import StaffSession
+
+from .appointment_patient_search import PatientSearchStandIn
+
+
+def make_context(database, actor, *, appointments=None) -> AppContext:  # noqa: ANN001
+    services = Services(appointments=appointments or AppointmentService(database),
+                        patients=PatientSearchStandIn(database))
+    return AppContext(services, ChangeBus(), StaffSession(actor, "Test Clinic", "Europe/Berlin", False))
+
+
+@pytest.fixture
+def gui_thread_statements(database):
+    """Every SQL statement run on the GUI (main) thread while the test runs."""
+    seen: list[str] = []
+    main = threading.main_thread()
+
+    def record(conn, cursor, statement, *args):  # noqa: ANN001, ANN002
+        if threading.current_thread() is main:
+            seen.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(database.engine, "before_cursor_execute", record)
+
+
+@pytest.fixture(autouse=True)
+def drain_background_tasks(qtbot):  # noqa: ANN001
+    """Let the pane's last background reads finish (and deliver) before the leak check runs."""
+    from PySide6.QtCore import QThreadPool
+
+    yield
+    QThreadPool.globalInstance().waitForDone(10000)
+    qtbot.wait(20)
