@@ -11,7 +11,8 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -21,7 +22,16 @@ from ..db.bulk import copy_via_staging
 from ..db.database import Database
 from ..db.models import Patient
 from ..domain.cgm_simulation import PROFILES, fingerstick_times, hba1c_from_mean, simulate_cgm
-from ..domain.enums import DiabetesType, GlucoseUnit, ManagementMode, ReadingSource, Role, Sex
+from ..domain.enums import (
+    AppointmentReason,
+    AppointmentStatus,
+    DiabetesType,
+    GlucoseUnit,
+    ManagementMode,
+    ReadingSource,
+    Role,
+    Sex,
+)
 from .staff_service import StaffDTO, StaffService
 
 DEMO_PASSWORD = "Demo-Clinic-2026"
@@ -80,6 +90,7 @@ class DemoService:
             self._add_cgm(admin, patient_id, index, now)
             report(3 + index, total, f"Loading demo glucose readings ({index + 1} of {self._cgm_patients})…")
         self._add_fingersticks(admin, patient_ids[self._cgm_patients:], now)
+        self._add_appointments(admin, doctors, patient_ids, ZoneInfo(clinic.timezone), now)
         report(total, total, "The demo clinic is ready.")
         return True
 
@@ -112,6 +123,40 @@ class DemoService:
             uow.audit("create", "demo_data", None, changes={"patients": len(ids)})
             uow.changed("patient", *ids)
         return ids
+
+    def _add_appointments(self, admin, doctors: list[StaffDTO], patient_ids: list[uuid.UUID], zone: ZoneInfo,  # noqa: ANN001
+                          now: datetime) -> None:
+        """Weekday hours for each doctor, 30 days of past visits and 14 days ahead (disjoint patients per doctor)."""
+        from ..db.models import Appointment
+        from .appointment_dto import WorkingBlock
+        from .appointment_service import AppointmentService
+
+        calendar = AppointmentService(self._db)
+        for doctor in doctors:
+            calendar.set_working_hours(admin, doctor.doctor_id, [WorkingBlock(day, time(8, 0), time(16, 0))
+                                                                 for day in range(1, 6)])
+        rng = random.Random(11)
+        today = now.astimezone(zone).date()
+        with self._db.unit_of_work(admin) as uow:
+            for number, doctor in enumerate(doctors):
+                pool = patient_ids[number::len(doctors)]
+                for offset in range(-30, 15):
+                    day = today + timedelta(days=offset)
+                    if day.isoweekday() > 5:
+                        continue
+                    for slot in range(14):  # 09:00–15:30 every 30 minutes
+                        if rng.random() > 0.55:
+                            continue
+                        start = datetime.combine(day, time(9, 0), zone) + timedelta(minutes=30 * slot)
+                        uow.session.add(Appointment(
+                            clinic_id=admin.clinic_id, patient_id=rng.choice(pool), doctor_id=doctor.doctor_id,
+                            starts_at=start, ends_at=start + timedelta(minutes=30),
+                            reason=rng.choices(list(AppointmentReason), [55, 30, 12, 3])[0],
+                            status=_demo_status(rng, start, now), checklist=["bring meter"] if rng.random() < 0.3 else None,
+                        ))
+                    uow.session.flush()
+            uow.audit("create", "demo_data", None, changes={"appointments": "past 30 and next 14 days"})
+            uow.changed("appointment")
 
     def _copy_readings(self, admin, rows: list[tuple]) -> None:  # noqa: ANN001
         if self._owner_engine is not None:
@@ -155,3 +200,15 @@ class DemoService:
                 rows.append((uuid.uuid4(), admin.clinic_id, patient_id, when, value, ReadingSource.DEMO.value, "none"))
         if rows:
             self._copy_readings(admin, rows)
+
+
+def _demo_status(rng: random.Random, start: datetime, now: datetime) -> AppointmentStatus:
+    if start + timedelta(minutes=30) <= now:
+        return rng.choices([AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW, AppointmentStatus.CANCELLED],
+                           [85, 8, 7])[0]
+    if start <= now:
+        return AppointmentStatus.CHECKED_IN
+    if start.date() == now.date():
+        return rng.choice([AppointmentStatus.CONFIRMED, AppointmentStatus.CHECKED_IN]) if start - now < timedelta(hours=1) \
+            else AppointmentStatus.CONFIRMED
+    return rng.choices([AppointmentStatus.CONFIRMED, AppointmentStatus.REQUESTED], [70, 30])[0]
