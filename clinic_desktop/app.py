@@ -11,13 +11,14 @@ import argparse
 import logging
 import os
 import sys
+from typing import TYPE_CHECKING
 
-from .config import secrets
 from .config.settings import LOCAL_KIND, ConnectionProfile, SettingsStore
-from .db.change_listener import ChangeListener
-from .runtime import Runtime, open_profile
-from .services.auth_service import AuthService, StaffSession
-from .services.staff_service import StaffService
+
+if TYPE_CHECKING:  # the heavy layers are imported on a worker thread, after the login window shows
+    from .db.change_listener import ChangeListener
+    from .runtime import Runtime
+    from .services.auth_service import StaffSession
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,9 @@ DEMO_PROFILE = "demo"
 def build_services(runtime: Runtime):  # noqa: ANN201 - qt.app_context.Services
     """One instance of each service over the runtime's Database."""
     from .qt.app_context import Services
+    from .services.auth_service import AuthService
     from .services.backup_service import BackupService
+    from .services.staff_service import StaffService
 
     db = runtime.database
     services = Services(auth=AuthService(db), staff=StaffService(db))
@@ -108,6 +111,8 @@ def resources_dir():  # noqa: ANN201 - Path
 
 def start_listener(runtime: Runtime, session: StaffSession, relay) -> ChangeListener:  # noqa: ANN001
     """LISTEN for other workstations' changes of this clinic; report connection state."""
+    from .db.change_listener import ChangeListener
+
     listener = ChangeListener(runtime.app_target, clinic_id=session.actor.clinic_id,
                               own_origin=runtime.database.workstation,
                               on_changes=relay.deliver_changes, on_state=relay.deliver_state)
@@ -116,4 +121,6 @@ def start_listener(runtime: Runtime, session: StaffSession, relay) -> ChangeList
 
 
 def stored_password(profile: ConnectionProfile) -> str | None:
+    from .config import secrets
+
     return None if profile.is_local else secrets.get_password(profile.name)

@@ -16,28 +16,17 @@ import random
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import psycopg
 
 from ..domain.changes import ChangeSet
+from ..domain.connection import CONNECTED, LOST, STOPPED, ConnectionState
 from .engine import ConnectTarget
 from .unit_of_work import CHANGE_CHANNEL
 
 log = logging.getLogger(__name__)
 
-CONNECTED = "connected"
-LOST = "lost"
-STOPPED = "stopped"
-
-
-@dataclass(frozen=True)
-class ConnectionState:
-    """What the status bar shows: the state, the next retry delay and attempt count when lost."""
-
-    state: str
-    retry_in_s: float = 0.0
-    attempt: int = 0
+__all__ = ["CONNECTED", "LOST", "STOPPED", "ChangeListener", "ConnectionState", "backoff_delays", "parse_notification"]
 
 
 def parse_notification(payload: str, *, clinic_id: uuid.UUID, own_origin: str) -> ChangeSet | None:

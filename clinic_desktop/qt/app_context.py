@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..services.auth_service import StaffSession
 from .bus import ChangeBus
+
+if TYPE_CHECKING:  # imported lazily: the login window must not wait for SQLAlchemy
+    from ..services.auth_service import StaffSession
 
 
 @dataclass

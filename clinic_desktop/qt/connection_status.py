@@ -7,7 +7,7 @@ import time
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
-from ..db.change_listener import CONNECTED, LOST, ConnectionState
+from ..domain.connection import CONNECTED, LOST, ConnectionState
 from ..domain.changes import ChangeSet
 from .bus import ChangeBus
 

@@ -1,14 +1,17 @@
-"""The launch sequence on the GUI side: wizard or profile → open in the background → sign in → main window.
+"""The launch sequence on the GUI side: the login window first, the database prepared behind it.
 
-`run_with_progress` runs one blocking step (start the local cluster, migrate, load demo data)
-on a worker thread behind a progress dialog, while the Qt event loop keeps the UI alive.
+The sign-in window appears as soon as Qt is up; the profile is opened on a worker thread
+meanwhile (starting the local cluster, checking or running migrations, loading the demo clinic
+on first start), its progress shown in the window's status line. SQLAlchemy, alembic and the
+services are imported on that thread too, so nothing heavy delays the first paint. With no
+profile yet, the setup wizard runs first.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEventLoop, QObject, Qt
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox, QProgressDialog, QWidget
@@ -16,12 +19,14 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox
 from .. import app as composition
 from ..config.settings import ConnectionProfile, SettingsStore
 from ..domain.errors import DomainError
-from ..runtime import Runtime, open_profile
 from .app_context import AppContext
 from .bus import ChangeBus
 from .connection_status import ListenerRelay
 from .dialogs.login_dialog import ChangePasswordDialog, LoginDialog
 from .workers import TaskRunner, TaskState
+
+if TYPE_CHECKING:
+    from ..runtime import Runtime
 
 
 def run_with_progress(title: str, op: Callable[[TaskState], Any], parent: QWidget | None = None) -> Any:
@@ -59,6 +64,43 @@ def run_with_progress(title: str, op: Callable[[TaskState], Any], parent: QWidge
     return outcome.get("result")
 
 
+def open_and_prepare(profile: ConnectionProfile, settings: SettingsStore, password: str | None, *, demo: bool,
+                     state: TaskState) -> "Runtime":
+    """Worker thread: open the profile, and fill the demo clinic the first time."""
+    from ..runtime import open_profile
+
+    def progress(text: str, done: int, total: int) -> None:
+        state.report(done, total, text)
+
+    runtime = open_profile(profile, settings, password=password, progress=progress)
+    if demo:
+        try:
+            _seed_demo(runtime, state)
+        except BaseException:
+            runtime.close()
+            raise
+    state.report(1, 1, "")
+    return runtime
+
+
+def _seed_demo(runtime: "Runtime", state: TaskState) -> None:
+    from ..db.engine import create_app_engine
+    from ..services.demo_service import DEMO_PASSWORD, DEMO_USERS, DemoService
+
+    owner = runtime.owner_target
+    owner_engine = create_app_engine(owner, application_name="clinic-desktop demo") if owner else None
+    try:
+        created = DemoService(runtime.database, owner_engine=owner_engine).ensure_demo_clinic(
+            progress=lambda d, t, s: state.report(d, t, s))
+    finally:
+        if owner_engine is not None:
+            owner_engine.dispose()
+    if created:
+        # The demo's invented accounts are printed for the person trying the app (README lists them too).
+        print(f"Clinic Desktop demo — sign in as one of: {', '.join(DEMO_USERS)}; password: {DEMO_PASSWORD}",
+              flush=True)
+
+
 class Startup(QObject):
     """Owns the runtime and the listener for the life of the app."""
 
@@ -73,106 +115,110 @@ class Startup(QObject):
         self.bus = ChangeBus()
         self.relay = ListenerRelay(self.bus)
         self._sign_out = False
-
-    def _error(self, text: str) -> None:
-        QMessageBox.critical(None, "Clinic Desktop", text)
-
-    def open_runtime(self) -> str:
-        """Open the chosen profile or run the wizard; returns a user name to prefill at sign-in."""
-        profile = composition.choose_profile(self.args, self.settings)
-        if profile is None:
-            from .wizard.setup_wizard import SetupWizard
-
-            wizard = SetupWizard(self.settings)
-            if wizard.exec() != SetupWizard.DialogCode.Accepted or wizard.runtime is None:
-                return ""
-            self.runtime = wizard.runtime
-            return wizard.clinic_page.admin_username
-        password = composition.stored_password(profile)
-        if password is None and not profile.is_local:
-            password, ok = QInputDialog.getText(None, "Database password",
-                                                f"Password of the database account for “{profile.describe()}”:",
-                                                QLineEdit.EchoMode.Password)
-            if not ok:
-                return ""
-        self.runtime = self._open(profile, password)
-        if self.args.demo:
-            self._seed_demo()
-        return "reception" if self.args.demo else ""
-
-    def _open(self, profile: ConnectionProfile, password: str | None) -> Runtime:
-        settings = self.settings
-
-        def op(state: TaskState) -> Runtime:
-            return open_profile(profile, settings, password=password,
-                                progress=lambda text, done, total: state.report(done, total, text))
-
-        return run_with_progress(f"Opening {profile.describe()}…", op)
-
-    def _seed_demo(self) -> None:
-        from ..services.demo_service import DemoService
-
-        from ..services.demo_service import DEMO_PASSWORD, DEMO_USERS
-
-        from ..db.engine import create_app_engine
-
-        owner = self.runtime.owner_target
-        owner_engine = create_app_engine(owner, application_name="clinic-desktop demo") if owner else None
-        service = DemoService(self.runtime.database, owner_engine=owner_engine)
-        try:
-            run_with_progress("Preparing the demo clinic…",
-                              lambda state: service.ensure_demo_clinic(progress=lambda d, t, s: state.report(d, t, s)))
-        finally:
-            if owner_engine is not None:
-                owner_engine.dispose()
-        # The demo's invented accounts are printed for the person trying the app (README lists them too).
-        print(f"Clinic Desktop demo — sign in as one of: {', '.join(DEMO_USERS)}; password: {DEMO_PASSWORD}", flush=True)
+        self._open_runner = TaskRunner(self)
 
     def run(self) -> int:
-        try:
-            username = self.open_runtime()
-        except DomainError as exc:
-            self._error(str(exc))
-            return 1
-        if self.runtime is None:
-            return 0
-        # Local writes reach the bus from the committing worker thread (queued to the GUI).
-        self.runtime.database.add_change_listener(self.relay.deliver_changes)
-        while True:
-            session = self._sign_in(username)
+        profile = composition.choose_profile(self.args, self.settings)
+        username = ""
+        if profile is None:
+            username = self._run_wizard()
+            if self.runtime is None:
+                return 0
+        else:
+            password = composition.stored_password(profile)
+            if password is None and not profile.is_local:
+                password, ok = QInputDialog.getText(None, "Database password",
+                                                    f"Password of the database account for “{profile.describe()}”:",
+                                                    QLineEdit.EchoMode.Password)
+                if not ok:
+                    return 0
+            username = "reception" if self.args.demo else ""
+            session = self._sign_in(username, profile=profile, password=password)
             if session is None:
                 return 0
+            return self._main_loop(session)
+        session = self._sign_in(username)
+        return self._main_loop(session) if session is not None else 0
+
+    def _run_wizard(self) -> str:
+        from .wizard.setup_wizard import SetupWizard
+
+        wizard = SetupWizard(self.settings)
+        if wizard.exec() != SetupWizard.DialogCode.Accepted or wizard.runtime is None:
+            return ""
+        self._adopt(wizard.runtime)
+        return wizard.clinic_page.admin_username
+
+    def _adopt(self, runtime: "Runtime") -> None:
+        self.runtime = runtime
+        # Local writes reach the bus from the committing worker thread (queued to the GUI).
+        runtime.database.add_change_listener(self.relay.deliver_changes)
+
+    def _login_hint(self) -> str:
+        if not self.args.demo:
+            return ""
+        from ..services.demo_service import DEMO_PASSWORD, DEMO_USERS
+
+        return ("Demo accounts: " + ", ".join(DEMO_USERS) + f" — password “{DEMO_PASSWORD}”. "
+                "The demo database holds invented patients only.")
+
+    def _sign_in(self, username: str, *, profile: ConnectionProfile | None = None, password: str | None = None):  # noqa: ANN202
+        """The login dialog; with `profile`, the database is opened behind it meanwhile."""
+        described = (profile or self.runtime.profile).describe()
+        dialog = LoginDialog(self._login if self.runtime is not None else None, clinic_hint=described,
+                             hint=self._login_hint(), username=username)
+        if profile is not None:
+            settings, demo = self.settings, bool(self.args.demo)
+            dialog.set_opening(f"Opening {described}…")
+
+            def opened(runtime: "Runtime") -> None:
+                self._adopt(runtime)
+                dialog.set_ready(self._login)
+
+            def failed(exc: BaseException) -> None:
+                dialog.set_failed(str(exc) if isinstance(exc, DomainError)
+                                  else f"The clinic database could not be opened: {type(exc).__name__}: {exc}")
+
+            def progress(_done: int, _total: int, text: str) -> None:
+                if text:
+                    dialog.set_opening(text)
+
+            self._open_runner.run(lambda state: open_and_prepare(profile, settings, password, demo=demo, state=state),
+                                  opened, failed, on_progress=progress)
+        accepted = dialog.exec() == LoginDialog.DialogCode.Accepted and dialog.session is not None
+        self._open_runner.wait_idle()
+        QApplication.processEvents()  # deliver a runtime that finished opening after a cancel, to close it
+        if not accepted:
+            return None
+        return self._maybe_change_password(dialog.session)
+
+    def _login(self, username: str, password: str):  # noqa: ANN202 - worker thread; StaffSession
+        from ..services.auth_service import AuthService
+
+        return AuthService(self.runtime.database).login(username, password)
+
+    def _maybe_change_password(self, session):  # noqa: ANN001, ANN202
+        if not session.must_change_password:
+            return session
+        from ..services.staff_service import StaffService
+
+        staff = StaffService(self.runtime.database)
+        change = ChangePasswordDialog(
+            lambda current, new: staff.change_own_password(session.actor, current_password=current, new_password=new),
+            reason="An administrator asked you to choose a new password before you continue.")
+        return session if change.exec() == ChangePasswordDialog.DialogCode.Accepted else None
+
+    def _main_loop(self, session) -> int:  # noqa: ANN001
+        while True:
             self._show_main_window(session)
             self._sign_out = False
             status = self.app.exec()
             self._close_main_window()
             if not self._sign_out:
                 return status
-
-    def _sign_in(self, username: str):  # noqa: ANN202 - StaffSession | None
-        from ..services.auth_service import AuthService
-
-        auth = AuthService(self.runtime.database)
-        hint = ""
-        if self.args.demo:
-            from ..services.demo_service import DEMO_PASSWORD, DEMO_USERS
-
-            hint = ("Demo accounts: " + ", ".join(DEMO_USERS) + f" — password “{DEMO_PASSWORD}”. "
-                    "The demo database holds invented patients only.")
-        dialog = LoginDialog(auth.login, clinic_hint=self.runtime.profile.describe(), hint=hint, username=username)
-        if dialog.exec() != LoginDialog.DialogCode.Accepted or dialog.session is None:
-            return None
-        session = dialog.session
-        if session.must_change_password:
-            from ..services.staff_service import StaffService
-
-            staff = StaffService(self.runtime.database)
-            change = ChangePasswordDialog(
-                lambda current, new: staff.change_own_password(session.actor, current_password=current, new_password=new),
-                reason="An administrator asked you to choose a new password before you continue.")
-            if change.exec() != ChangePasswordDialog.DialogCode.Accepted:
-                return None
-        return session
+            session = self._sign_in("")
+            if session is None:
+                return 0
 
     def _show_main_window(self, session) -> None:  # noqa: ANN001
         from .main_window import MainWindow
@@ -206,6 +252,10 @@ class Startup(QObject):
 
     def shutdown(self) -> None:
         self._close_main_window()
+        self._open_runner.wait_idle()
         if self.runtime is not None:
             self.runtime.close()
             self.runtime = None
+
+    def _error(self, text: str) -> None:
+        QMessageBox.critical(None, "Clinic Desktop", text)

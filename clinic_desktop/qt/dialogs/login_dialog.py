@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QDialog,
@@ -15,21 +16,28 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain.errors import DomainError
-from ...services.auth_service import StaffSession
 from ..workers import TaskRunner
+
+if TYPE_CHECKING:  # the dialog must appear before SQLAlchemy is even imported
+    from ...services.auth_service import StaffSession
 
 ERROR_STYLE = "color: #b00020;"
 
 
 class LoginDialog(QDialog):
-    """`session` holds the StaffSession once accepted. Wrong credentials never say which part was wrong."""
+    """`session` holds the StaffSession once accepted. Wrong credentials never say which part was wrong.
 
-    def __init__(self, login: Callable[[str, str], StaffSession], *, clinic_hint: str = "", hint: str = "",
+    The dialog may open before the database is ready (`login` None): the user types meanwhile, the
+    status line shows what is being prepared, and "Sign in" pressed early signs in once `set_ready`.
+    """
+
+    def __init__(self, login: Callable[[str, str], StaffSession] | None, *, clinic_hint: str = "", hint: str = "",
                  username: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Sign in — Clinic Desktop")
         self.setMinimumWidth(380)
         self._login = login
+        self._pending = False
         self._runner = TaskRunner(self)
         self.session: StaffSession | None = None
         layout = QVBoxLayout(self)
@@ -62,15 +70,41 @@ class LoginDialog(QDialog):
         layout.addWidget(self.buttons)
         (self.password if username else self.username).setFocus()
 
+    def set_opening(self, text: str) -> None:
+        """The database is being prepared (local server start, upgrade check…)."""
+        self.message.setStyleSheet("color: #455a64;")
+        self.message.setText(text)
+
+    def set_ready(self, login: Callable[[str, str], StaffSession]) -> None:
+        self._login = login
+        self.message.setText("")
+        if self._pending:
+            self._pending = False
+            self.try_login()
+
+    def set_failed(self, text: str) -> None:
+        self._pending = False
+        self._set_busy(False)
+        self.message.setStyleSheet(ERROR_STYLE)
+        self.message.setText(text)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
+
     def try_login(self) -> None:
         username, password = self.username.text().strip(), self.password.text()
         if not username or not password:
+            self.message.setStyleSheet(ERROR_STYLE)
             self.message.setText("Enter your user name and password.")
+            return
+        if self._login is None:
+            self._pending = True
+            self.message.setStyleSheet("color: #455a64;")
+            self.message.setText("Signing in as soon as the database is ready…")
             return
         self._set_busy(True)
         self.message.setStyleSheet("color: #455a64;")
         self.message.setText("Signing in…")
-        self._runner.run(lambda state: self._login(username, password), self._on_session, self._on_error)
+        login = self._login
+        self._runner.run(lambda state: login(username, password), self._on_session, self._on_error)
 
     def _set_busy(self, busy: bool) -> None:
         self.buttons.setEnabled(not busy)
