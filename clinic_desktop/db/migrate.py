@@ -17,6 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
+from .. import __version__
 from ..domain.errors import DomainError, SchemaTooNew
 
 #: Arbitrary constant shared by every workstation: "clinic-desktop migrations".
@@ -48,6 +49,7 @@ class SchemaStatus:
     current: str | None
     head: str
     known: bool
+    migrated_by: str | None = None  # the app version that last migrated the database
 
     @property
     def at_head(self) -> bool:
@@ -73,8 +75,10 @@ def schema_status(engine: Engine) -> SchemaStatus:
     script = ScriptDirectory.from_config(alembic_config())
     with engine.connect() as conn:
         current = MigrationContext.configure(conn).get_current_revision()
+        migrated_by = conn.scalar(text("SELECT obj_description(to_regclass('alembic_version'), 'pg_class')")) \
+            if current else None
     known = current is None or _revision_known(script, current)
-    return SchemaStatus(current=current, head=script.get_current_head() or "", known=known)
+    return SchemaStatus(current=current, head=script.get_current_head() or "", known=known, migrated_by=migrated_by)
 
 
 def _revision_known(script: ScriptDirectory, revision: str) -> bool:
@@ -88,7 +92,8 @@ def refuse_if_too_new(status: SchemaStatus) -> None:
     if status.too_new:
         raise SchemaTooNew(
             f"The database was upgraded by a newer version of Clinic Desktop (schema {status.current}); "
-            f"this workstation knows schema {status.head} at most. Install the newer version of Clinic Desktop "
+            f"this workstation knows schema {status.head} at most. Install "
+            f"{status.migrated_by or 'the newer version of Clinic Desktop'} (or newer) "
             "before working with this database. Nothing was changed."
         )
 
@@ -115,6 +120,10 @@ def upgrade_to_head(engine: Engine, *, progress: ProgressCallback | None = None)
                 if progress:
                     progress(revision.doc or revision.revision, index - 1, total)
                 command.upgrade(cfg, revision.revision)
+            if pending:
+                # Recorded for older workstations, so they can say which version to install.
+                with engine.begin() as conn:
+                    conn.execute(text(f"COMMENT ON TABLE alembic_version IS 'Clinic Desktop {__version__}'"))
             if progress:
                 progress("Database is up to date", total, total)
         finally:

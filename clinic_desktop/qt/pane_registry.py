@@ -71,4 +71,17 @@ def default_actions(context: AppContext) -> list[MenuAction]:
 
         run_backup_dialog(parent, context)
 
-    return [MenuAction("Back up the database…", backup, frozenset({Role.ADMIN}))]
+    def setup(parent: QWidget) -> None:
+        # Running the wizard again upgrades an existing database (migrations only add) and
+        # skips the first-clinic page; it never wipes data.
+        from ..config.settings import SettingsStore
+        from .wizard.setup_wizard import SetupWizard
+
+        wizard = SetupWizard(SettingsStore(), parent)
+        wizard.exec()
+        if wizard.runtime is not None:
+            wizard.runtime.close(stop_local_server=False)
+
+    admin = frozenset({Role.ADMIN})
+    return [MenuAction("Back up the database…", backup, admin),
+            MenuAction("Database setup and upgrade…", setup, admin)]

@@ -44,9 +44,10 @@ def test_database_at_newer_revision_is_refused(empty_engine):
     upgrade_to_head(empty_engine)
     with empty_engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = 'fffffffffff9'"))
+        conn.execute(text("COMMENT ON TABLE alembic_version IS 'Clinic Desktop 9.1.0'"))
     status = schema_status(empty_engine)
-    assert status.too_new
-    with pytest.raises(SchemaTooNew, match="newer version of Clinic Desktop"):
+    assert status.too_new and status.migrated_by == "Clinic Desktop 9.1.0"
+    with pytest.raises(SchemaTooNew, match="newer version of Clinic Desktop.*Install Clinic Desktop 9.1.0 \\(or newer\\)"):
         upgrade_to_head(empty_engine)
     with empty_engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "fffffffffff9"
