@@ -58,8 +58,19 @@ class Runtime:
             self.cluster.stop()
 
 
+# The server log must not collect health data: no statement texts, no DETAIL lines (which quote
+# key values such as an MRN on a unique violation), no parameter values.
+LOCAL_LOG_SETTINGS = {
+    "log_error_verbosity": "terse",
+    "log_min_error_statement": "panic",
+    "log_parameter_max_length_on_error": "0",
+    "log_statement": "none",
+}
+
+
 def local_cluster_for(profile: ConnectionProfile, settings: SettingsStore) -> LocalCluster:
-    return LocalCluster(settings.local_cluster_dir(profile.name), port=profile.port, db_user="clinic")
+    return LocalCluster(settings.local_cluster_dir(profile.name), port=profile.port, db_user="clinic",
+                        extra_settings=LOCAL_LOG_SETTINGS)
 
 
 def start_local(profile: ConnectionProfile, settings: SettingsStore, progress: Progress | None = None) -> LocalCluster:
