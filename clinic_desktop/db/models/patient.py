@@ -5,7 +5,19 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Computed,
+    Date,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -38,6 +50,18 @@ class Patient(ClinicOwnedMixin, TimestampMixin, VersionedMixin, SoftDeleteMixin,
         Index("ix_patient_clinic_id_family_name_given_name_id", "clinic_id", "family_name", "given_name", "id"),
         Index("ix_patient_clinic_id_date_of_birth", "clinic_id", "date_of_birth"),
         Index("ix_patient_clinic_id_phone_e164", "clinic_id", "phone_e164"),
+        # Registry search (revision 0003): typo-tolerant names, MRN prefix, phone digits, keyset sorts.
+        Index("ix_patient_search_name_trgm", "search_name", postgresql_using="gin",
+              postgresql_ops={"search_name": "gin_trgm_ops"}),
+        Index("ix_patient_phone_digits_trgm", "phone_digits", postgresql_using="gin",
+              postgresql_ops={"phone_digits": "gin_trgm_ops"}),
+        Index("ix_patient_clinic_id_search_name_id", "clinic_id", "search_name", "id"),
+        Index("ix_patient_clinic_id_mrn_pattern", "clinic_id", "mrn", postgresql_ops={"mrn": "text_pattern_ops"}),
+        Index("ix_patient_clinic_id_date_of_birth_id", "clinic_id", "date_of_birth", "id"),
+        Index("ix_patient_clinic_id_last_visit_on_id", "clinic_id", "last_visit_on", "id"),
+        CheckConstraint("last_hba1c IS NULL OR last_hba1c BETWEEN 3 AND 20", name="last_hba1c_range"),
+        CheckConstraint("target_hba1c IS NULL OR target_hba1c BETWEEN 3 AND 20", name="target_hba1c_range"),
+        CheckConstraint("diagnosed_on IS NULL OR diagnosed_on >= date_of_birth", name="diagnosed_after_birth"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -62,6 +86,19 @@ class Patient(ClinicOwnedMixin, TimestampMixin, VersionedMixin, SoftDeleteMixin,
     responsible_doctor_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("doctor_profile.id", ondelete="SET NULL"), index=True
     )
+    # Lower-cased, accent-free "family given" (an IMMUTABLE unaccent wrapper makes it indexable);
+    # collation "C" so one btree serves both prefix LIKE and the keyset sort by name.
+    search_name: Mapped[str] = mapped_column(
+        String(201, collation="C"),
+        Computed("lower(f_unaccent((family_name || ' ') || given_name))", persisted=True),
+        nullable=False,
+    )
+    # The phone's digits only, so "0151 23-45" and "+49 151 2345" meet in a trigram search.
+    phone_digits: Mapped[str | None] = mapped_column(
+        String(16, collation="C"), Computed("regexp_replace(phone_e164, '[^0-9]', '', 'g')", persisted=True)
+    )
+    # Date of the last completed visit, kept by a trigger on appointments (sortable at 1M patients).
+    last_visit_on: Mapped[date | None] = mapped_column(Date)
 
 
 class PatientDoctor(ClinicOwnedMixin, TimestampMixin, Base):
