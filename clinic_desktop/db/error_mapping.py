@@ -14,6 +14,10 @@ CONSTRAINT_MESSAGES: dict[str, tuple[str, str | None]] = {
     "uq_staff_account_username_lower": ("This user name is already taken.", "username"),
     "ex_appointment_doctor_slot": ("That time is no longer free for this doctor.", "starts_at"),
     "ex_appointment_patient_slot": ("The patient already has an appointment at that time.", "starts_at"),
+    "uq_glucose_reading_patient_id_source_recorded_at": (
+        "A reading from this source at this time is already stored for the patient.",
+        "recorded_at",
+    ),
     "uq_medication_dose_log_medication_id_scheduled_at": (
         "This dose was already recorded (perhaps on another workstation).",
         None,

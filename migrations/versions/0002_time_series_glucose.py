@@ -1,8 +1,30 @@
-"""Time-series glucose storage (hypertable, compression, daily aggregates or plain SQL).
+"""Time-series glucose storage (hypertable, hourly aggregates; or plain SQL equivalents).
 
 Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-23
+
+With TimescaleDB (available on the server AND preloaded):
+- `glucose_reading` becomes a hypertable with 7-day chunks;
+- `glucose_internal.glucose_hourly_cagg`: a continuous aggregate per patient and hour (count,
+  sum, sum of squares, min, max, counts per consensus range) with real-time aggregation
+  (materialized_only = false) and a refresh policy. The policy has no start offset: a refresh
+  only recomputes hours the invalidation log marks, so imported history is picked up too;
+- retention: off by default (clinical records are kept); `-x glucose_retention_years=N` adds it;
+- compression: NOT enabled. TimescaleDB 2.x refuses columnstore on a table with row security
+  ("columnstore cannot be used on table with row security") and refuses ENABLE ROW LEVEL
+  SECURITY on a hypertable with columnstore, and revision 0006 isolates clinics by RLS on every
+  clinic-owned table. `-x glucose_compression=on` turns it on for a server that does not run
+  0006's RLS on this table (it would make 0006 fail otherwise); see the issue note.
+
+On plain PostgreSQL the same numbers live in a real table `glucose_internal.glucose_hourly_rollup`
+kept current by `glucose_rollup_refresh(patient, from, to)` (SECURITY DEFINER), which the
+service calls in the same transaction as every write of readings.
+
+Either way the app reads only the public view `glucose_hourly`: a security-barrier view that
+shows the rows of the transaction's clinic (`app.clinic_id`). Continuous aggregates and views run
+with their owner's rights and so bypass the row-level security of `glucose_reading`; the schema
+`glucose_internal` is not granted to the application role, and the view filters by clinic.
 """
 
 from __future__ import annotations
@@ -10,17 +32,130 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+from alembic import context, op
 
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+_BANDS = """
+    count(*) FILTER (WHERE value_mgdl < 54) AS n_very_low,
+    count(*) FILTER (WHERE value_mgdl >= 54 AND value_mgdl < 70) AS n_low,
+    count(*) FILTER (WHERE value_mgdl >= 70 AND value_mgdl <= 180) AS n_in_range,
+    count(*) FILTER (WHERE value_mgdl > 180 AND value_mgdl <= 250) AS n_high,
+    count(*) FILTER (WHERE value_mgdl > 250) AS n_very_high
+"""
+_COLUMNS = (
+    "count(*) AS n, sum(value_mgdl::float8) AS total, sum(value_mgdl::float8 * value_mgdl::float8) AS total_sq, "
+    "min(value_mgdl) AS lo, max(value_mgdl) AS hi, " + _BANDS
+)
+_VIEW_COLUMNS = "clinic_id, patient_id, bucket, n, total, total_sq, lo, hi, n_very_low, n_low, n_in_range, n_high, n_very_high"
+
+
+def _timescale_possible() -> bool:
+    bind = op.get_bind()
+    available = bind.exec_driver_sql(
+        "SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'"
+    ).scalar()
+    preloaded = "timescaledb" in (bind.exec_driver_sql("SHOW shared_preload_libraries").scalar() or "")
+    return bool(available and preloaded)
+
+
+def _x(name: str) -> str | None:
+    return context.get_x_argument(as_dictionary=True).get(name)
+
 
 def upgrade() -> None:
-    pass
+    op.execute("CREATE SCHEMA glucose_internal")
+    op.execute("REVOKE ALL ON SCHEMA glucose_internal FROM PUBLIC")
+    if _timescale_possible():
+        op.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
+        _upgrade_timescale()
+        source = "glucose_internal.glucose_hourly_cagg"
+    else:
+        _upgrade_plain()
+        source = "glucose_internal.glucose_hourly_rollup"
+    op.execute(
+        f"CREATE VIEW glucose_hourly WITH (security_barrier) AS SELECT {_VIEW_COLUMNS} FROM {source} "
+        "WHERE clinic_id = NULLIF(current_setting('app.clinic_id', true), '')::uuid"
+    )
+
+
+def _upgrade_timescale() -> None:
+    op.execute(
+        "SELECT create_hypertable('glucose_reading', 'recorded_at', chunk_time_interval => interval '7 days', "
+        "migrate_data => true)"
+    )
+    op.execute(
+        "CREATE MATERIALIZED VIEW glucose_internal.glucose_hourly_cagg "
+        "WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS "
+        "SELECT clinic_id, patient_id, time_bucket(interval '1 hour', recorded_at) AS bucket, "
+        f"{_COLUMNS} FROM public.glucose_reading GROUP BY clinic_id, patient_id, bucket WITH NO DATA"
+    )
+    op.execute(
+        "CREATE INDEX ix_glucose_hourly_cagg_patient_bucket ON glucose_internal.glucose_hourly_cagg (patient_id, bucket)"
+    )
+    op.execute(
+        "SELECT add_continuous_aggregate_policy('glucose_internal.glucose_hourly_cagg', start_offset => NULL, "
+        "end_offset => interval '1 hour', schedule_interval => interval '10 minutes')"
+    )
+    years = _x("glucose_retention_years")
+    if years:  # off by default: clinical records are kept
+        op.execute(f"SELECT add_retention_policy('glucose_reading', drop_after => interval '{int(years)} years')")
+    if _x("glucose_compression") == "on":
+        op.execute(
+            "ALTER TABLE glucose_reading SET (timescaledb.compress, timescaledb.compress_segmentby = 'patient_id', "
+            "timescaledb.compress_orderby = 'recorded_at DESC')"
+        )
+        op.execute("SELECT add_compression_policy('glucose_reading', compress_after => interval '30 days')")
+
+
+def _upgrade_plain() -> None:
+    op.execute(
+        """
+        CREATE TABLE glucose_internal.glucose_hourly_rollup (
+            clinic_id uuid NOT NULL, patient_id uuid NOT NULL, bucket timestamptz NOT NULL,
+            n bigint NOT NULL, total float8 NOT NULL, total_sq float8 NOT NULL, lo real NOT NULL, hi real NOT NULL,
+            n_very_low bigint NOT NULL, n_low bigint NOT NULL, n_in_range bigint NOT NULL,
+            n_high bigint NOT NULL, n_very_high bigint NOT NULL,
+            PRIMARY KEY (patient_id, bucket)
+        )
+        """
+    )
+    # Recompute the hours touched by a write from the readings themselves (exact, idempotent).
+    op.execute(
+        f"""
+        CREATE FUNCTION glucose_rollup_refresh(p_patient uuid, p_from timestamptz, p_to timestamptz)
+        RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+        DECLARE v_from timestamptz := date_bin(interval '1 hour', p_from, timestamptz '2000-01-01 00:00+00');
+        BEGIN
+            DELETE FROM glucose_internal.glucose_hourly_rollup
+             WHERE patient_id = p_patient AND bucket >= v_from AND bucket <= p_to;
+            INSERT INTO glucose_internal.glucose_hourly_rollup
+            SELECT clinic_id, patient_id, date_bin(interval '1 hour', recorded_at, timestamptz '2000-01-01 00:00+00') AS b,
+                   {_COLUMNS}
+              FROM glucose_reading
+             WHERE patient_id = p_patient AND recorded_at >= v_from
+               AND recorded_at < date_bin(interval '1 hour', p_to, timestamptz '2000-01-01 00:00+00') + interval '1 hour'
+             GROUP BY clinic_id, patient_id, b;
+        END $$
+        """
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.execute("DROP VIEW IF EXISTS glucose_hourly")
+    op.execute("DROP FUNCTION IF EXISTS glucose_rollup_refresh(uuid, timestamptz, timestamptz)")
+    bind = op.get_bind()
+    has_cagg = bind.exec_driver_sql(
+        "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = 'glucose_internal' AND c.relname = 'glucose_hourly_cagg'"
+    ).scalar()
+    if has_cagg:
+        op.execute("DROP MATERIALIZED VIEW glucose_internal.glucose_hourly_cagg")
+        op.execute("SELECT remove_retention_policy('glucose_reading', if_exists => true)")
+        op.execute("SELECT remove_compression_policy('glucose_reading', if_exists => true)")
+    # The hypertable itself goes with revision 0001's DROP TABLE; the extension stays installed
+    # (other databases' objects or an admin's choice may depend on it).
+    op.execute("DROP SCHEMA glucose_internal CASCADE")

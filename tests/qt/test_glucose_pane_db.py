@@ -19,7 +19,9 @@ from clinic_desktop.qt.panes.glucose_gateway import PatientChoice
 from clinic_desktop.qt.panes.glucose_pane import GlucosePane
 from clinic_desktop.services.auth_service import StaffSession
 
-from .glucose_db_standin import GlucoseReadStandIn, now_utc, seed_readings
+from clinic_desktop.services.glucose_service import GlucoseService
+
+from .glucose_db_seed import now_utc, seed_readings
 
 
 @pytest.fixture
@@ -54,7 +56,7 @@ def test_pane_loads_window_and_zoom_in_background(qtbot, database, clinic, patie
     seeded = seed_readings(database, clinic.clinic_id, patient.id, end=end, days=3)
     gui_thread_statements.clear()  # seeding ran on this thread; from here on only the pane acts
     bus = ChangeBus()
-    context = AppContext(Services(glucose=GlucoseReadStandIn(database)), bus,
+    context = AppContext(Services(glucose=GlucoseService(database)), bus,
                          StaffSession(clinic.doctor, "Test Clinic", "Europe/Berlin", False))
     pane = GlucosePane(context)
     qtbot.addWidget(pane)
@@ -91,7 +93,7 @@ def test_pane_loads_window_and_zoom_in_background(qtbot, database, clinic, patie
 
 def test_pane_exports_the_loaded_window_as_pdf(qtbot, database, clinic, patient, tmp_path):
     seed_readings(database, clinic.clinic_id, patient.id, end=now_utc(), days=1)
-    context = AppContext(Services(glucose=GlucoseReadStandIn(database)), ChangeBus(),
+    context = AppContext(Services(glucose=GlucoseService(database)), ChangeBus(),
                          StaffSession(clinic.doctor, "Test Clinic", "Europe/Berlin", False))
     pane = GlucosePane(context)
     qtbot.addWidget(pane)
@@ -109,7 +111,7 @@ def test_worklist_pane_opens_patient_and_marks_reviewed(qtbot, database, clinic,
 
     seed_readings(database, clinic.clinic_id, patient.id, end=now_utc(), days=2)
     gui_thread_statements.clear()
-    context = AppContext(Services(glucose=GlucoseReadStandIn(database)), ChangeBus(),
+    context = AppContext(Services(glucose=GlucoseService(database)), ChangeBus(),
                          StaffSession(clinic.doctor, "Test Clinic", "Europe/Berlin", False))
     pane = ReviewWorklistPane(context)
     qtbot.addWidget(pane)

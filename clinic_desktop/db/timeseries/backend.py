@@ -1,0 +1,139 @@
+"""The time-series interface the glucose services use, and what both backends share.
+
+Both backends read the public security-barrier view `glucose_hourly` (per patient and hour:
+count, sum, sum of squares, min, max and counts per consensus range), which is a TimescaleDB
+continuous aggregate with real-time aggregation or a rollup table kept current in the writing
+transaction (see migration 0002). They differ in how they bucket (`time_bucket` / `date_bin`)
+and in what a write must do afterwards.
+"""
+
+from __future__ import annotations
+
+import uuid
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import numpy as np
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from ..database import Database
+
+#: Narrower buckets than a CGM's 5-minute interval would hold single readings: send raw points.
+RAW_BELOW_SECONDS = 300.0
+HOUR = 3600.0
+
+
+@dataclass(frozen=True)
+class SeriesArrays:
+    """Chart data: epoch seconds, mean, min, max (and flags when raw)."""
+
+    times: np.ndarray
+    values: np.ndarray
+    mins: np.ndarray
+    maxs: np.ndarray
+    raw: bool
+    bucket_seconds: float
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BandStats:
+    """Sums over a window for one patient, enough for mean, sample SD and the range percentages."""
+
+    patient_id: uuid.UUID
+    n: int
+    total: float
+    total_sq: float
+    very_low: int
+    low: int
+    in_range: int
+    high: int
+    very_high: int
+    last_bucket: datetime | None
+
+    @property
+    def mean(self) -> float | None:
+        return self.total / self.n if self.n else None
+
+    @property
+    def sd(self) -> float | None:
+        """Sample SD (n − 1) from the sums, clamped at 0 against rounding."""
+        if self.n < 2:
+            return None
+        return float(np.sqrt(max(self.total_sq - self.total * self.total / self.n, 0.0) / (self.n - 1)))
+
+    def percent(self, count: int) -> float | None:
+        return 100.0 * count / self.n if self.n else None
+
+
+class TimeSeriesBackend(ABC):
+    """Store-side operations on glucose readings; every call runs inside the caller's session."""
+
+    name = "abstract"
+
+    @abstractmethod
+    def after_write(self, session: Session, patient_id: uuid.UUID, start: datetime, end: datetime) -> None:
+        """Keep the aggregates in step with readings written (in the same transaction)."""
+
+    @abstractmethod
+    def _bucket_sql(self, column: str) -> str:
+        """SQL bucketing `column` into :w-second buckets aligned on :origin."""
+
+    def chart_series(self, session: Session, patient_id: uuid.UUID, start: datetime, end: datetime,
+                     pixels: int) -> SeriesArrays:
+        """About `pixels` buckets with min/max/mean each; raw readings when zoomed in further."""
+        width = (end - start).total_seconds() / max(int(pixels), 1)
+        if width < RAW_BELOW_SECONDS:
+            t, v, flags = self.raw_points(session, patient_id, start, end)
+            return SeriesArrays(t, v, v.copy(), v.copy(), True, 0.0, flags)
+        if width >= HOUR:
+            width = HOUR * np.ceil(width / HOUR)  # whole hours: rebucket the hourly aggregate
+            sql = (f"SELECT extract(epoch FROM {self._bucket_sql('bucket')}) AS b, sum(total) / sum(n), min(lo), max(hi) "
+                   "FROM glucose_hourly WHERE patient_id = :p AND bucket >= :hs AND bucket < :e GROUP BY 1 ORDER BY 1")
+        else:
+            sql = (f"SELECT extract(epoch FROM {self._bucket_sql('recorded_at')}) AS b, avg(value_mgdl), "
+                   "min(value_mgdl), max(value_mgdl) FROM glucose_reading "
+                   "WHERE patient_id = :p AND recorded_at >= :s AND recorded_at < :e GROUP BY 1 ORDER BY 1")
+        hour_start = datetime.fromtimestamp(np.floor(start.timestamp() / HOUR) * HOUR, tz=start.tzinfo)
+        rows = session.execute(text(sql), {"w": float(width), "origin": start, "p": patient_id, "s": start,
+                                           "hs": hour_start, "e": end}).all()
+        arr = np.array(rows, dtype=float).reshape(-1, 4)
+        return SeriesArrays(arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3], False, float(width))
+
+    @staticmethod
+    def raw_points(session: Session, patient_id: uuid.UUID, start: datetime,
+                   end: datetime) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+        """Every reading in [start, end): epoch seconds, mg/dL, flag values."""
+        rows = session.execute(text(
+            "SELECT extract(epoch FROM recorded_at), value_mgdl, flag FROM glucose_reading "
+            "WHERE patient_id = :p AND recorded_at >= :s AND recorded_at < :e ORDER BY recorded_at"),
+            {"p": patient_id, "s": start, "e": end}).all()
+        times = np.fromiter((r[0] for r in rows), dtype=float, count=len(rows))
+        values = np.fromiter((r[1] for r in rows), dtype=float, count=len(rows))
+        return times, values, tuple(str(r[2]) for r in rows)
+
+    @staticmethod
+    def band_stats(session: Session, patient_ids: list[uuid.UUID], start: datetime,
+                   end: datetime) -> dict[uuid.UUID, BandStats]:
+        """Per patient sums over whole hours in [start, end), from the hourly aggregate."""
+        if not patient_ids:
+            return {}
+        rows = session.execute(text(
+            "SELECT patient_id, sum(n), sum(total), sum(total_sq), sum(n_very_low), sum(n_low), sum(n_in_range), "
+            "sum(n_high), sum(n_very_high), max(bucket) FROM glucose_hourly "
+            "WHERE patient_id = ANY(:ids) AND bucket >= :s AND bucket < :e GROUP BY patient_id"),
+            {"ids": list(patient_ids), "s": start, "e": end}).all()
+        return {r[0]: BandStats(r[0], int(r[1]), float(r[2]), float(r[3]), int(r[4]), int(r[5]), int(r[6]),
+                                int(r[7]), int(r[8]), r[9]) for r in rows}
+
+
+def backend_for(database: "Database") -> TimeSeriesBackend:
+    """TimescaleDB when the server has it and readings are a hypertable; plain SQL otherwise."""
+    from .plain_backend import PlainBackend
+    from .timescale_backend import TimescaleBackend
+
+    return TimescaleBackend() if database.features.timescale_active else PlainBackend()

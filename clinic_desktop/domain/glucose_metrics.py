@@ -1,0 +1,198 @@
+"""Consensus CGM metrics (Battelino et al., Diabetes Care 2019; Danne et al., 2017), pure numpy.
+
+Definitions follow R iglu (github.com/irinagain/iglu, one metric per file under R/) where the
+consensus leaves a choice, so our figures can be checked against `iglu-python`:
+- ranges: very low g < 54, low 54 <= g < 70, in range 70 <= g <= 180, high 180 < g <= 250,
+  very high g > 250 (mg/dL); each as a percent of readings (iglu's below/above are strict);
+- mean: arithmetic mean of readings (not time-weighted); CV: 100 × sample SD (n − 1) / mean;
+- GMI % = 3.31 + 0.02392 × mean mg/dL (Bergenstal 2018);
+- GRI = 3.0 VLow + 2.4 Low + 1.6 VHigh + 0.8 High, capped at 100 (Klonoff 2023);
+- LBGI / HBGI (Kovatchev): f = 1.509 (ln(g)^1.084 − 5.381), risk 10 f², mean over all readings
+  of the risk where f < 0 (LBGI) or f > 0 (HBGI);
+- MODD (Service 1980): mean |g(t) − g(t − 24 h)| on a 5-minute grid, linearly interpolated
+  within gaps of at most 45 minutes (iglu's CGMS2DayByDay defaults), on local wall-clock time;
+- MAGE: Service et al. 1970 as usually implemented ("MAGE-original"): turning points of the
+  trace, excursions between consecutive peak and nadir that exceed one SD of the window, and
+  the mean amplitude of the excursions in the direction of the first qualifying one. iglu's
+  default is a different algorithm (moving-average crossings, Fernandes 2022), so MAGE is not
+  among the figures compared with it.
+Data sufficiency: at least 14 days with data and at least 70 % of possible readings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+SUFFICIENT_DAYS = 14
+SUFFICIENT_ACTIVE_PERCENT = 70.0
+CGM_INTERVAL_SECONDS = 300.0
+MODD_GRID_SECONDS = 300.0
+MODD_MAX_GAP_SECONDS = 45 * 60.0
+
+
+@dataclass(frozen=True)
+class RangePercents:
+    """Percent of readings per consensus band (mg/dL)."""
+
+    very_low: float
+    low: float
+    in_range: float
+    high: float
+    very_high: float
+
+    @property
+    def below_70(self) -> float:
+        return self.very_low + self.low
+
+    @property
+    def above_180(self) -> float:
+        return self.high + self.very_high
+
+
+@dataclass(frozen=True)
+class CgmMetrics:
+    """Everything the metrics panel shows, in mg/dL or percent; None where there is too little data."""
+
+    readings: int
+    days_with_data: float
+    percent_active: float
+    sufficient: bool
+    mean: float | None
+    sd: float | None
+    cv: float | None
+    gmi: float | None
+    ranges: RangePercents | None
+    gri: float | None
+    mage: float | None
+    modd: float | None
+    lbgi: float | None
+    hbgi: float | None
+
+
+def range_percents(values: np.ndarray) -> RangePercents | None:
+    """Percent of readings in each band; bounds as in iglu (in range inclusive, others strict)."""
+    g = np.asarray(values, dtype=float)
+    if g.size == 0:
+        return None
+    n = g.size
+    return RangePercents(
+        very_low=100.0 * np.count_nonzero(g < 54) / n,
+        low=100.0 * np.count_nonzero((g >= 54) & (g < 70)) / n,
+        in_range=100.0 * np.count_nonzero((g >= 70) & (g <= 180)) / n,
+        high=100.0 * np.count_nonzero((g > 180) & (g <= 250)) / n,
+        very_high=100.0 * np.count_nonzero(g > 250) / n,
+    )
+
+
+def gmi_percent(mean_mgdl: float) -> float:
+    """Glucose management indicator (Bergenstal 2018)."""
+    return 3.31 + 0.02392 * mean_mgdl
+
+
+def gri(r: RangePercents) -> float:
+    """Glycemia Risk Index (Klonoff 2023), capped at 100."""
+    return min(100.0, 3.0 * r.very_low + 2.4 * r.low + 1.6 * r.very_high + 0.8 * r.high)
+
+
+def lbgi_hbgi(values: np.ndarray) -> tuple[float, float]:
+    """Kovatchev's low and high blood glucose indices."""
+    g = np.asarray(values, dtype=float)
+    f = 1.509 * (np.log(g) ** 1.084 - 5.381)
+    risk = 10.0 * f * f
+    return float(np.mean(np.where(f < 0, risk, 0.0))), float(np.mean(np.where(f > 0, risk, 0.0)))
+
+
+def regular_grid(times_s: np.ndarray, values: np.ndarray, *, step: float = MODD_GRID_SECONDS,
+                 max_gap: float = MODD_MAX_GAP_SECONDS) -> tuple[float, np.ndarray]:
+    """Values interpolated onto a grid of `step` seconds from the first day's midnight (NaN in long gaps).
+
+    `times_s` are wall-clock seconds (local midnight at multiples of 86400), sorted.
+    """
+    t = np.asarray(times_s, dtype=float)
+    g = np.asarray(values, dtype=float)
+    day0 = np.floor(t[0] / 86400.0) * 86400.0
+    end = np.ceil((t[-1] + 1) / 86400.0) * 86400.0
+    grid = np.arange(day0, end, step)
+    out = np.interp(grid, t, g, left=np.nan, right=np.nan)
+    gaps = np.nonzero(np.diff(t) > max_gap)[0]
+    for i in gaps:  # no interpolation across a gap: the sensor was off
+        out[(grid > t[i]) & (grid < t[i + 1])] = np.nan
+    return day0, out
+
+
+def modd(times_s: np.ndarray, values: np.ndarray) -> float | None:
+    """Mean of daily differences (lag 1 day) on the interpolated 5-minute grid."""
+    if len(values) < 2:
+        return None
+    _, grid = regular_grid(times_s, values)
+    shift = int(86400 / MODD_GRID_SECONDS)
+    if grid.size <= shift:
+        return None
+    diffs = np.abs(grid[shift:] - grid[:-shift])
+    diffs = diffs[~np.isnan(diffs)]
+    return float(diffs.mean()) if diffs.size else None
+
+
+def _turning_points(g: np.ndarray) -> np.ndarray:
+    """Indices of local peaks and nadirs (plateaus collapsed), with both ends."""
+    keep = np.concatenate(([True], np.diff(g) != 0))
+    idx = np.nonzero(keep)[0]
+    v = g[idx]
+    if v.size < 3:
+        return idx
+    d = np.sign(np.diff(v))
+    turn = np.nonzero(d[1:] != d[:-1])[0] + 1
+    return np.concatenate(([idx[0]], idx[turn], [idx[-1]]))
+
+
+def mage_service(values: np.ndarray) -> float | None:
+    """MAGE by Service 1970: mean amplitude of peak-nadir excursions larger than one SD."""
+    g = np.asarray(values, dtype=float)
+    g = g[~np.isnan(g)]
+    if g.size < 3:
+        return None
+    sd = float(np.std(g, ddof=1))
+    if sd == 0:
+        return None
+    extrema = g[_turning_points(g)]
+    # Merge excursions smaller than 1 SD into their neighbours: keep only alternating extrema
+    # whose distance from the previously kept one exceeds the SD.
+    kept = [extrema[0]]
+    for value in extrema[1:]:
+        if len(kept) >= 2 and (value - kept[-1]) * (kept[-1] - kept[-2]) > 0:
+            kept[-1] = value  # same direction: extend the current excursion
+        elif abs(value - kept[-1]) > sd:
+            kept.append(value)
+        # else: a counter-move smaller than 1 SD is noise, not an excursion
+    amplitudes = np.diff(np.array(kept))
+    amplitudes = amplitudes[np.abs(amplitudes) > sd]
+    if amplitudes.size == 0:
+        return None
+    first_up = amplitudes[0] > 0
+    chosen = amplitudes[amplitudes > 0] if first_up else -amplitudes[amplitudes < 0]
+    return float(chosen.mean())
+
+
+def compute_metrics(times_s: np.ndarray, values: np.ndarray, *, window_seconds: float,
+                    interval_seconds: float = CGM_INTERVAL_SECONDS) -> CgmMetrics:
+    """All consensus metrics for readings at wall-clock `times_s` (sorted) in a window of that length."""
+    t = np.asarray(times_s, dtype=float)
+    g = np.asarray(values, dtype=float)
+    n = int(g.size)
+    possible = max(window_seconds / interval_seconds, 1.0)
+    days = float(np.unique(np.floor(t / 86400.0)).size) if n else 0.0
+    active = min(100.0, 100.0 * n / possible)
+    sufficient = days >= SUFFICIENT_DAYS and active >= SUFFICIENT_ACTIVE_PERCENT
+    if n == 0:
+        return CgmMetrics(0, 0.0, 0.0, False, None, None, None, None, None, None, None, None, None, None)
+    mean = float(g.mean())
+    sd = float(np.std(g, ddof=1)) if n > 1 else None
+    ranges = range_percents(g)
+    lbgi, hbgi = lbgi_hbgi(g)
+    return CgmMetrics(
+        readings=n, days_with_data=days, percent_active=active, sufficient=sufficient, mean=mean, sd=sd,
+        cv=100.0 * sd / mean if sd is not None else None, gmi=gmi_percent(mean), ranges=ranges,
+        gri=gri(ranges), mage=mage_service(g), modd=modd(t, g), lbgi=lbgi, hbgi=hbgi,
+    )

@@ -1,0 +1,41 @@
+"""Device local time (no offset) → UTC in the clinic's zone, correct across daylight-saving changes.
+
+CGM exports carry wall-clock times without an offset. In the autumn hour that repeats, a wall time
+is ambiguous; we read the file in order and take the second occurrence (fold=1) once the first
+interpretation would go back in time (a sensor's readings are chronological). A wall time that
+does not exist (the spring gap) cannot come from a correctly set device clock: the line is
+rejected with that reason rather than silently shifted.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+_UTC = timezone.utc
+
+
+class WallClock:
+    """Converts a file's naive local times, in order, to aware UTC datetimes."""
+
+    def __init__(self, zone: ZoneInfo | str) -> None:
+        self.zone = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
+        self._last_utc: datetime | None = None
+        self.ambiguous = 0  # readings in a repeated hour, resolved by order
+
+    def to_utc(self, naive: datetime) -> tuple[datetime | None, str | None]:
+        """(UTC time, None) or (None, reason) for a wall time that does not exist."""
+        first = naive.replace(tzinfo=self.zone, fold=0)
+        second = naive.replace(tzinfo=self.zone, fold=1)
+        if first.utcoffset() != second.utcoffset():
+            a, b = first.astimezone(_UTC), second.astimezone(_UTC)
+            if a.astimezone(self.zone).replace(tzinfo=None) != naive:
+                return None, (f"{naive:%Y-%m-%d %H:%M} does not exist in {self.zone.key} "
+                              "(the clock was put forward for daylight saving)")
+            earlier, later = min(a, b), max(a, b)
+            self.ambiguous += 1
+            chosen = later if self._last_utc is not None and earlier < self._last_utc - timedelta(minutes=1) else earlier
+        else:
+            chosen = first.astimezone(_UTC)
+        self._last_utc = chosen if self._last_utc is None else max(self._last_utc, chosen)
+        return chosen, None

@@ -1,0 +1,148 @@
+"""The time-series backends and the hourly aggregate on a real server (TimescaleDB cases skip without it)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from clinic_desktop.db.timeseries import PlainBackend, TimescaleBackend, backend_for
+from clinic_desktop.domain.errors import DomainError
+from clinic_desktop.services.glucose_service import GlucoseService
+
+from ..conftest import create_clinic_with_staff
+from ..services.glucose_helpers import daily_pattern, make_patient, seed_trace
+
+START = datetime(2025, 3, 1, 0, 2, tzinfo=timezone.utc)  # not on an hour: buckets must still be right
+
+
+@pytest.fixture(params=["plain", "timescale"])
+def backend(request, database):
+    if request.param == "timescale":
+        request.getfixturevalue("require_timescale")
+        return TimescaleBackend()
+    return PlainBackend()
+
+
+@pytest.fixture
+def trace(database, clinic):
+    patient = make_patient(database, clinic.doctor)
+    values = daily_pattern(30).astype(np.float32).astype(float)
+    values[4321] = 39.0
+    times = seed_trace(database, clinic.clinic_id, patient, START, values)
+    return patient, np.array([t.timestamp() for t in times]), values
+
+
+def in_session(database, clinic_id):
+    session = Session(database.engine)
+    session.begin()
+    session.execute(text("SELECT set_config('app.clinic_id', :c, true)"), {"c": str(clinic_id)})
+    return session
+
+
+def expected_buckets(times, values, origin, width):
+    idx = np.floor((times - origin) / width).astype(int)
+    keys = np.unique(idx)
+    return (origin + keys * width, np.array([values[idx == k].min() for k in keys]),
+            np.array([values[idx == k].max() for k in keys]), np.array([values[idx == k].mean() for k in keys]))
+
+
+def test_both_backends_bucket_raw_readings_exactly(database, clinic, backend, trace):
+    patient, times, values = trace
+    end = START + timedelta(days=7)
+    with in_session(database, clinic.clinic_id) as s:
+        got = backend.chart_series(s, patient, START, end, 1000)
+    width = 7 * 86400 / 1000
+    mask = times < end.timestamp()
+    t, lo, hi, mean = expected_buckets(times[mask], values[mask], START.timestamp(), width)
+    assert not got.raw and np.allclose(got.times, t) and np.allclose(got.mins, lo) and np.allclose(got.maxs, hi)
+    assert np.allclose(got.values, mean, rtol=1e-6)
+
+
+def test_both_backends_rebucket_the_hourly_aggregate_exactly(database, clinic, backend, trace):
+    patient, times, values = trace
+    end = START + timedelta(days=30)
+    with in_session(database, clinic.clinic_id) as s:
+        got = backend.chart_series(s, patient, START, end, 200)
+    width = 4 * 3600.0  # 30 days / 200 px = 3.6 h → whole hours: 4 h
+    assert got.bucket_seconds == width
+    hour_of = np.floor(times / 3600) * 3600  # a reading belongs to its hour's aggregate row
+    t, lo, hi, mean = expected_buckets(hour_of, values, START.timestamp(), width)
+    assert np.allclose(got.times, t) and np.allclose(got.mins, lo) and np.allclose(got.maxs, hi)
+    assert np.allclose(got.values, mean, rtol=1e-6) and got.mins.min() == 39.0
+
+
+def test_band_stats_from_the_aggregate_match_the_readings(database, clinic, backend, trace):
+    patient, times, values = trace
+    with in_session(database, clinic.clinic_id) as s:
+        stats = backend.band_stats(s, [patient], START - timedelta(hours=1), START + timedelta(days=31))[patient]
+    assert stats.n == values.size and stats.mean == pytest.approx(values.mean())
+    assert stats.sd == pytest.approx(values.std(ddof=1), rel=1e-6)
+    assert stats.very_low == np.count_nonzero(values < 54)
+    assert stats.in_range == np.count_nonzero((values >= 70) & (values <= 180))
+    assert stats.very_low + stats.low + stats.in_range + stats.high + stats.very_high == values.size
+
+
+def test_aggregate_view_shows_only_the_transactions_clinic(database, app_role_database, clinic, trace):
+    patient, _, values = trace
+    other = create_clinic_with_staff(database, name="Other")
+    sql = text("SELECT coalesce(sum(n), 0) FROM glucose_hourly WHERE patient_id = :p")
+    with app_role_database.unit_of_work(clinic.doctor, read_only=True) as uow:
+        assert uow.session.execute(sql, {"p": patient}).scalar() == values.size
+    with app_role_database.unit_of_work(other.doctor, read_only=True) as uow:
+        assert uow.session.execute(sql, {"p": patient}).scalar() == 0
+    with app_role_database.engine.connect() as conn:  # no clinic set: nothing
+        assert conn.execute(sql, {"p": patient}).scalar() == 0
+    for internal in ("glucose_internal.glucose_hourly_rollup", "glucose_internal.glucose_hourly_cagg"):
+        with pytest.raises(DomainError), app_role_database.unit_of_work(clinic.doctor, read_only=True) as uow:
+            uow.session.execute(text(f"SELECT count(*) FROM {internal}"))
+
+
+def test_service_through_the_app_role_sees_its_patient(app_role_database, clinic, trace):
+    patient, _, values = trace
+    service = GlucoseService(app_role_database)
+    m = service.metrics(clinic.doctor, patient, start=START, end=START + timedelta(days=30))
+    assert m.readings == values.size
+    wide = service.chart_series(clinic.doctor, patient, start=START, end=START + timedelta(days=30), pixels=100)
+    assert wide.mins.min() == 39.0
+
+
+def test_plain_rollup_follows_deletes_and_updates(database, clinic, trace):
+    if database.features.timescale_active:
+        pytest.skip("the rollup table exists only on plain PostgreSQL")
+    patient, _, values = trace
+    with in_session(database, clinic.clinic_id) as s:
+        s.execute(text("DELETE FROM glucose_reading WHERE patient_id = :p AND value_mgdl = 39"), {"p": patient})
+        s.execute(text("UPDATE glucose_reading SET value_mgdl = 400 WHERE patient_id = :p AND recorded_at = :t"),
+                  {"p": patient, "t": START})
+        PlainBackend().after_write(s, patient, START, START + timedelta(days=30))
+        row = s.execute(text("SELECT sum(n), min(lo), max(hi) FROM glucose_hourly WHERE patient_id = :p"),
+                        {"p": patient}).one()
+        s.commit()
+    assert (row[0], row[2]) == (values.size - 1, 400.0) and row[1] > 39.0
+
+
+def test_plain_server_has_no_timescale_objects(database):
+    if database.features.timescale_active:
+        pytest.skip("TimescaleDB is active here")
+    assert isinstance(backend_for(database), PlainBackend)
+    with database.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM pg_extension WHERE extname = 'timescaledb'")).scalar() == 0
+        assert conn.execute(text("SELECT to_regclass('glucose_internal.glucose_hourly_rollup')")).scalar() is not None
+
+
+def test_timescale_objects_and_storage_health(database, clinic, require_timescale, trace):
+    with database.engine.connect() as conn:
+        interval = conn.execute(text("SELECT time_interval FROM timescaledb_information.dimensions "
+                                     "WHERE hypertable_name = 'glucose_reading'")).scalar()
+        cagg = conn.execute(text("SELECT materialized_only FROM timescaledb_information.continuous_aggregates "
+                                 "WHERE view_name = 'glucose_hourly_cagg'")).scalar()
+        policies = conn.execute(text("SELECT proc_name FROM timescaledb_information.jobs WHERE job_id >= 1000")).scalars().all()
+    assert interval == timedelta(days=7) and cagg is False
+    assert "policy_refresh_continuous_aggregate" in policies and "policy_retention" not in policies
+    health = GlucoseService(database).storage_health(clinic.admin)
+    assert health.timescale_active and health.chunks >= 5  # 30 days in 7-day chunks
+    assert any(j.name == "policy_refresh_continuous_aggregate" for j in health.jobs)

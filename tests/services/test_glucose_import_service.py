@@ -1,0 +1,137 @@
+"""CGM import on a real PostgreSQL: preview, COPY load, idempotency, cancel and failure leave nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from clinic_desktop.domain.enums import Role
+from clinic_desktop.domain.errors import NotFound, PermissionDenied
+from clinic_desktop.imports import ImportFormatError
+from clinic_desktop.services.emergency_service import EmergencyService
+from clinic_desktop.services.glucose_import_service import GlucoseImportService
+from clinic_desktop.services.glucose_service import GlucoseService
+
+from ..conftest import create_clinic_with_staff
+from .glucose_helpers import RecordingState, make_patient
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "cgm"
+HEADER = ("Index,Timestamp (YYYY-MM-DDThh:mm:ss),Event Type,Event Subtype,Patient Info,Device Info,Source Device ID,"
+          "Glucose Value (mg/dL),Insulin Value (u),Carb Value (grams),Duration (hh:mm:ss),"
+          "Glucose Rate of Change (mg/dL/min),Transmitter Time (Long Integer),Transmitter ID")
+
+
+def clarity_file(path: Path, start_local: datetime, values, *, bad_every: int = 0) -> Path:
+    lines = [HEADER, "1,,FirstName,,Pat,,,,,,,,,", "2,,Device,,,Dexcom G7,G7,,,,,,,"]
+    for i, v in enumerate(values):
+        ts = start_local + timedelta(minutes=5 * i)
+        shown = "abc" if bad_every and i % bad_every == bad_every - 1 else str(int(v))
+        lines.append(f"{i + 3},{ts:%Y-%m-%dT%H:%M:%S},EGV,,,,G7,{shown},,,,,{i * 300},XYZ789")
+    path.write_text("\ufeff" + "\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def importer(database):
+    return GlucoseImportService(database)
+
+
+@pytest.fixture
+def patient(database, clinic):
+    return make_patient(database, clinic.doctor)
+
+
+def count(database, patient_id) -> int:
+    with database.engine.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM glucose_reading WHERE patient_id = :p"), {"p": patient_id}).scalar()
+
+
+def hourly_total(database, clinic_id, patient_id) -> int:
+    with database.engine.begin() as conn:
+        conn.execute(text("SELECT set_config('app.clinic_id', :c, true)"), {"c": str(clinic_id)})
+        return int(conn.execute(text("SELECT coalesce(sum(n), 0) FROM glucose_hourly WHERE patient_id = :p"),
+                                {"p": patient_id}).scalar())
+
+
+def test_preview_shows_device_period_and_rejected_lines(importer, clinic, patient):
+    state = RecordingState()
+    p = importer.preview(clinic.nurse, patient, str(DATA / "dexcom_clarity_mgdl.csv"), kind="dexcom", state=state)
+    assert (p.accepted, p.rejected_count, p.device_serial, p.device_name) == (49, 4, "8ABC12", "Dexcom G6 Mobile App")
+    assert [r.line for r in p.rejected] == [62, 63, 64, 65] and p.ambiguous_times == 24
+    assert p.first_at == datetime(2024, 10, 26, 23, 0, tzinfo=timezone.utc)
+    assert p.last_at == datetime(2024, 10, 27, 2, 55, tzinfo=timezone.utc)
+    assert len(p.sample) == 49 and p.unit == "mg/dL"
+
+
+def test_import_is_idempotent_and_feeds_the_aggregate(database, importer, clinic, patient):
+    result = importer.import_file(clinic.doctor, patient, str(DATA / "libreview_us_mgdl.csv"), kind="libre")
+    assert (result.stored, result.duplicates, result.rejected_count) == (41, 0, 1)
+    again = importer.import_file(clinic.doctor, patient, str(DATA / "libreview_us_mgdl.csv"), kind="libre")
+    assert (again.stored, again.duplicates) == (0, 41)
+    assert count(database, patient) == 41
+    if not database.features.timescale_active:  # plain: rollup kept current in the same transaction
+        assert hourly_total(database, clinic.clinic_id, patient) == 41
+    dexcom = importer.import_file(clinic.doctor, patient, str(DATA / "dexcom_clarity_mgdl.csv"), kind="dexcom")
+    assert (dexcom.stored, dexcom.duplicates) == (48, 1)  # the duplicated line is stored once
+    with database.engine.connect() as conn:
+        audits = conn.execute(text("SELECT changes FROM audit_event WHERE patient_id = :p AND action = 'import' "
+                                   "ORDER BY occurred_at"), {"p": patient}).scalars().all()
+    assert [a["stored"][1] for a in audits] == [41, 0, 48]
+
+
+def test_cancelled_import_leaves_nothing(database, importer, clinic, patient, tmp_path):
+    path = clarity_file(tmp_path / "long.csv", datetime(2025, 1, 1), [120 + (i % 50) for i in range(30000)])
+    state = RecordingState(cancel_after=3)
+    with pytest.raises(RecordingState.Cancelled):
+        importer.import_file(clinic.doctor, patient, str(path), kind="dexcom", state=state)
+    assert state.reports and count(database, patient) == 0
+    assert hourly_total(database, clinic.clinic_id, patient) == 0
+
+
+def test_failed_import_leaves_nothing(database, importer, clinic, patient, tmp_path):
+    path = clarity_file(tmp_path / "ok.csv", datetime(2025, 1, 1), [120] * 100)
+
+    class Failing(RecordingState):
+        def report(self, done, total, text=""):  # noqa: ANN001
+            if text.startswith("Storing"):
+                raise OSError("disk vanished")
+
+    with pytest.raises(OSError):
+        importer.import_file(clinic.doctor, patient, str(path), kind="dexcom", state=Failing())
+    assert count(database, patient) == 0
+
+
+def test_wrong_kind_and_permissions(database, importer, clinic, patient):
+    with pytest.raises(ImportFormatError, match="not a Dexcom"):
+        importer.preview(clinic.doctor, patient, str(DATA / "libreview_us_mgdl.csv"), kind="dexcom")
+    for role in (Role.RECEPTIONIST, Role.ADMIN):
+        with pytest.raises(PermissionDenied):
+            importer.import_file(clinic.as_role(role), patient, str(DATA / "libreview_us_mgdl.csv"), kind="libre")
+    other = create_clinic_with_staff(database, name="Elsewhere")
+    with pytest.raises(NotFound):
+        importer.import_file(other.doctor, patient, str(DATA / "libreview_us_mgdl.csv"), kind="libre")
+    assert count(database, patient) == 0
+
+
+def test_recent_import_opens_one_event_per_episode(database, importer, clinic, patient, tmp_path):
+    berlin_now = datetime.now(timezone.utc).astimezone(__import__("zoneinfo").ZoneInfo("Europe/Berlin"))
+    start = (berlin_now - timedelta(hours=6)).replace(tzinfo=None, second=0, microsecond=0)
+    values = [120] * 12 + [50, 48, 52, 60, 47] + [110] * 6 + [300, 320] + [150] * 6 + [45, 44]
+    path = clarity_file(tmp_path / "recent.csv", start, values)
+    importer.import_file(clinic.nurse, patient, str(path), kind="dexcom")
+    events = EmergencyService(database).active_events(clinic.nurse, patient_id=patient)
+    kinds = sorted((e.kind.value, e.extreme_mgdl, e.ended_at is None) for e in events)
+    assert kinds == [("hyper", 320.0, False), ("hypo", 44.0, True), ("hypo", 47.0, False)]
+    importer.import_file(clinic.nurse, patient, str(path), kind="dexcom")  # same file: no new events
+    assert len(EmergencyService(database).active_events(clinic.nurse, patient_id=patient)) == 3
+    markers = GlucoseService(database).chart_markers(clinic.doctor, patient, start=datetime.now(timezone.utc) - timedelta(days=1),
+                                                     end=datetime.now(timezone.utc))
+    assert sorted(m.kind for m in markers) == ["hyper", "hypo", "hypo"]
+
+
+def test_old_history_does_not_raise_alerts(database, importer, clinic, patient):
+    importer.import_file(clinic.doctor, patient, str(DATA / "dexcom_clarity_mgdl.csv"), kind="dexcom")
+    assert EmergencyService(database).active_events(clinic.doctor, patient_id=patient) == []
