@@ -119,8 +119,8 @@ def test_reception_checks_in_and_cancels_from_the_side_panel(qtbot, database, cl
     pane, _ = _pane(qtbot, database, clinic, day)
     monkeypatch.setattr(pane, "_ask_cancel", lambda appt: ("Patient phoned in sick", False))
     pane.set_mode(RECEPTION)
-    pane.reception_day = day
-    pane._service = _TodayIs(service, day)
+    # Reception's "today" is the seeded day, 09:55 on the clinic's clock.
+    pane._service = _TodayIs(AppointmentService(database, clock=lambda: at(day, 9, 55)), day)
     pane.refresh()
     qtbot.waitUntil(lambda: pane.reception.model_.rowCount() == 2, timeout=10000)
     pane.reception.select_id(b.id)
@@ -154,7 +154,7 @@ def test_week_and_list_views(qtbot, database, clinic, seeded):
 
 
 class _TodayIs:
-    """The real service, with reception's "today" pinned to the seeded day."""
+    """The real service (its clock on the seeded day), with reception's list of that day."""
 
     def __init__(self, service, day) -> None:  # noqa: ANN001
         self._service, self._day = service, day
