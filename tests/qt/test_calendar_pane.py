@@ -194,3 +194,22 @@ def test_move_by_dialog_this_and_following_and_cancel_dialog_needs_a_reason(qtbo
     assert not cancel.ok.isEnabled() and cancel.rest.isVisibleTo(cancel)
     cancel.reason_box.setCurrentText("Patient ill")
     assert cancel.ok.isEnabled() and cancel.reason() == "Patient ill"
+
+
+def test_drag_on_free_time_books_that_range_and_past_drop_is_explained(qtbot, database, clinic, seeded):
+    service, day, second, patients, (a, b) = seeded
+    pane, _ = _pane(qtbot, database, clinic, day)
+    grid, layout = pane.day_grid, pane.day_layout
+    qtbot.waitUntil(lambda: len(layout.blocks) == 2, timeout=10000)
+    zeta = next(i for i, c in enumerate(layout.columns) if c.doctor_id == second)
+    _drag(grid, grid.point_for(zeta, at(day, 15)), grid.point_for(zeta, at(day, 16)))
+    dialog = pane.booking_dialog
+    assert dialog.doctor.currentData() == second and dialog.starts_at() == at(day, 15)
+    assert dialog.duration.value() == 60
+    dialog.reject()
+    # A stale move (someone else confirmed it meanwhile) is explained and the calendar reloaded.
+    service.change_status(clinic.nurse, a.id, expected_version=a.version, status=AppointmentStatus.CONFIRMED)
+    pane._move_requested(grid, a, next(i for i, c in enumerate(layout.columns) if c.doctor_id == a.doctor_id), at(day, 13))
+    qtbot.waitUntil(lambda: "changed by another user" in pane.banner.text(), timeout=10000)
+    qtbot.waitUntil(lambda: any(x.appointment.id == a.id and x.appointment.status == AppointmentStatus.CONFIRMED
+                                for x in layout.blocks), timeout=10000)

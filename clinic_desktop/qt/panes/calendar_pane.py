@@ -243,7 +243,12 @@ class CalendarPane(QWidget):
             op = lambda _s: cancel(actor, appt.id, expected_version=appt.version, reason=reason)  # noqa: E731
         else:
             op = lambda _s: service.change_status(actor, appt.id, expected_version=appt.version, status=status)  # noqa: E731
-        self._actions.run(op, self._written, self._show_error, supersede=False)
+        self._actions.run(op, self._written, self._action_failed, supersede=False)
+
+    def _action_failed(self, exc: BaseException) -> None:
+        """Say why, and show the calendar as it now is (another user may have changed it)."""
+        self._show_error(exc)
+        self.refresh()
 
     def _written(self, result) -> None:  # noqa: ANN001
         self._hide_banner()
@@ -304,9 +309,16 @@ class CalendarPane(QWidget):
         """Wait for this pane's background calls and deliver their results (shutdown, tests)."""
         from PySide6.QtCore import QCoreApplication
 
-        for runner in (self._loader, self._actions, self._side):
-            runner.wait_idle(msecs)
-        QCoreApplication.processEvents()
+        runners = (self._loader, self._actions, self._side)
+        for _ in range(20):  # a delivered result may start a follow-up read (refresh after a write)
+            for runner in runners:
+                runner.wait_idle(msecs)
+            QCoreApplication.processEvents()
+            if not self._refresh_soon.isActive() and not any(r.busy for r in runners):
+                return
+            if self._refresh_soon.isActive():
+                self._refresh_soon.stop()
+                self.refresh()
 
     # -- messages (overridable in tests) ----------------------------------------------------
 
@@ -324,6 +336,8 @@ class CalendarPane(QWidget):
         if isinstance(exc, SlotTaken) and exc.next_slots:
             times = ", ".join(f"{s.starts_at.astimezone(self._zone):%a %H:%M}" for s in exc.next_slots[:5])
             text = f"{exc.message} Next free: {times}."
+        elif isinstance(exc, ValidationError):
+            text = " ".join(p.message for p in exc.problems)
         elif isinstance(exc, DomainError):
             text = exc.message
         else:
