@@ -47,6 +47,12 @@ def _pane(qtbot, database, clinic, day, actor=None):
     return pane, context
 
 
+def _scroll_top(pane) -> None:  # noqa: ANN001
+    """Show the day from its first hour (the pane opens scrolled to the working time)."""
+    for scroll in pane.scrolls:
+        scroll.verticalScrollBar().setValue(0)
+
+
 def _drag(widget, start: QPoint, end: QPoint) -> None:
     QTest.mousePress(widget, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
     mid = QPoint((start.x() + end.x()) // 2, (start.y() + end.y()) // 2)
@@ -61,6 +67,9 @@ def test_day_view_book_by_click_move_by_drag_and_live_refresh(qtbot, database, c
     pane, context = _pane(qtbot, database, clinic, day)
     grid, layout = pane.day_grid, pane.day_layout
     qtbot.waitUntil(lambda: len(layout.blocks) == 2, timeout=10000)
+    # Opened on "today" (10:20 on the clinic's clock): scrolled to an hour before now.
+    assert pane.scrolls[DAY].verticalScrollBar().value() == int(grid.y_of(layout.minute_of(at(day, 9, 20))) - grid.y_of(0))
+    _scroll_top(pane)
     titles = [c.title for c in layout.columns]
     assert "Dr Zeta" in titles and len(titles) == 2
     assert grid.now_line_visible()
@@ -102,6 +111,7 @@ def test_drag_onto_a_taken_slot_shows_the_message_and_moves_nothing(qtbot, datab
     pane, _ = _pane(qtbot, database, clinic, day)
     layout, grid = pane.day_layout, pane.day_grid
     qtbot.waitUntil(lambda: len(layout.blocks) == 2, timeout=10000)
+    _scroll_top(pane)
     block = next(x for x in layout.blocks if x.appointment.id == a.id)
     zeta = next(i for i, c in enumerate(layout.columns) if c.doctor_id == second)
     rect = grid.block_rect(block)
@@ -201,6 +211,7 @@ def test_drag_on_free_time_books_that_range_and_past_drop_is_explained(qtbot, da
     pane, _ = _pane(qtbot, database, clinic, day)
     grid, layout = pane.day_grid, pane.day_layout
     qtbot.waitUntil(lambda: len(layout.blocks) == 2, timeout=10000)
+    _scroll_top(pane)
     zeta = next(i for i, c in enumerate(layout.columns) if c.doctor_id == second)
     _drag(grid, grid.point_for(zeta, at(day, 15)), grid.point_for(zeta, at(day, 16)))
     dialog = pane.booking_dialog
