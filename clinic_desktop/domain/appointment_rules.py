@@ -87,13 +87,6 @@ def booking_problems(
     return problems
 
 
-def range_problems(starts_at: datetime, ends_at: datetime) -> list[FieldProblem]:
-    """An explicit start/end pair: the end must come after the start."""
-    if ends_at <= starts_at:
-        return [FieldProblem("ends_at", "The end must be after the start.")]
-    return []
-
-
 def local_wall_time(day: date, at: time, tz: ZoneInfo) -> datetime:
     """The instant (in UTC) the clinic's clocks show `at` on `day`; a time skipped by a
     spring-forward change maps to the instant just after the change (PEP 495, fold=0).

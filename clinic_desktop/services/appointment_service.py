@@ -168,8 +168,22 @@ class AppointmentService(AppointmentCalendarMixin, AppointmentSeriesMixin, Sched
         actor.require(*STATUS_ROLES[status], action=f"mark appointments {STATUS_LABELS[status].lower()}")
         with self._db.unit_of_work(actor) as uow:
             appt = self._editable(uow.session, actor, appointment_id, expected_version, open_only=False)
+            self._check_timing(uow.session, actor, appt, status)
             self._transition(uow, appt, status, note=_clean(note))
             return q.load_dto(uow.session, appt.id)
+
+    def _check_timing(self, session, actor: Actor, appt: Appointment, status: AppointmentStatus) -> None:  # noqa: ANN001
+        """Check-in opens on the appointment's day; a no-show exists only once the time has come."""
+        now = self._clock()
+        if status == AppointmentStatus.NO_SHOW and now < appt.starts_at:
+            tz = q.clinic_zone(session, actor.clinic_id)
+            raise DomainError(f"A no-show can be recorded once the appointment has begun "
+                              f"({appt.starts_at.astimezone(tz):%a %d %b %H:%M}).", field="status")
+        if status == AppointmentStatus.CHECKED_IN:
+            tz = q.clinic_zone(session, actor.clinic_id)
+            if now.astimezone(tz).date() < appt.starts_at.astimezone(tz).date():
+                raise DomainError(f"Check-in opens on the day of the appointment "
+                                  f"({appt.starts_at.astimezone(tz):%a %d %b}).", field="status")
 
     def cancel(self, actor: Actor, appointment_id: uuid.UUID, *, expected_version: int, reason: str) -> AppointmentDTO:
         """Cancel an open appointment with a reason; the slot becomes free at once."""

@@ -47,6 +47,12 @@ def _pane(qtbot, database, clinic, day, actor=None):
     return pane, context
 
 
+def _scroll_top(pane) -> None:  # noqa: ANN001
+    """Show the day from its first hour (the pane opens scrolled to the working time)."""
+    for scroll in pane.scrolls:
+        scroll.verticalScrollBar().setValue(0)
+
+
 def _drag(widget, start: QPoint, end: QPoint) -> None:
     QTest.mousePress(widget, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
     mid = QPoint((start.x() + end.x()) // 2, (start.y() + end.y()) // 2)
@@ -61,6 +67,9 @@ def test_day_view_book_by_click_move_by_drag_and_live_refresh(qtbot, database, c
     pane, context = _pane(qtbot, database, clinic, day)
     grid, layout = pane.day_grid, pane.day_layout
     qtbot.waitUntil(lambda: len(layout.blocks) == 2, timeout=10000)
+    # Opened on "today" (10:20 on the clinic's clock): scrolled to an hour before now.
+    assert pane.scrolls[DAY].verticalScrollBar().value() == int(grid.y_of(layout.minute_of(at(day, 9, 20))) - grid.y_of(0))
+    _scroll_top(pane)
     titles = [c.title for c in layout.columns]
     assert "Dr Zeta" in titles and len(titles) == 2
     assert grid.now_line_visible()
@@ -102,6 +111,7 @@ def test_drag_onto_a_taken_slot_shows_the_message_and_moves_nothing(qtbot, datab
     pane, _ = _pane(qtbot, database, clinic, day)
     layout, grid = pane.day_layout, pane.day_grid
     qtbot.waitUntil(lambda: len(layout.blocks) == 2, timeout=10000)
+    _scroll_top(pane)
     block = next(x for x in layout.blocks if x.appointment.id == a.id)
     zeta = next(i for i, c in enumerate(layout.columns) if c.doctor_id == second)
     rect = grid.block_rect(block)
@@ -119,8 +129,8 @@ def test_reception_checks_in_and_cancels_from_the_side_panel(qtbot, database, cl
     pane, _ = _pane(qtbot, database, clinic, day)
     monkeypatch.setattr(pane, "_ask_cancel", lambda appt: ("Patient phoned in sick", False))
     pane.set_mode(RECEPTION)
-    pane.reception_day = day
-    pane._service = _TodayIs(service, day)
+    # Reception's "today" is the seeded day, 09:55 on the clinic's clock.
+    pane._service = _TodayIs(AppointmentService(database, clock=lambda: at(day, 9, 55)), day)
     pane.refresh()
     qtbot.waitUntil(lambda: pane.reception.model_.rowCount() == 2, timeout=10000)
     pane.reception.select_id(b.id)
@@ -154,7 +164,7 @@ def test_week_and_list_views(qtbot, database, clinic, seeded):
 
 
 class _TodayIs:
-    """The real service, with reception's "today" pinned to the seeded day."""
+    """The real service (its clock on the seeded day), with reception's list of that day."""
 
     def __init__(self, service, day) -> None:  # noqa: ANN001
         self._service, self._day = service, day
@@ -194,3 +204,23 @@ def test_move_by_dialog_this_and_following_and_cancel_dialog_needs_a_reason(qtbo
     assert not cancel.ok.isEnabled() and cancel.rest.isVisibleTo(cancel)
     cancel.reason_box.setCurrentText("Patient ill")
     assert cancel.ok.isEnabled() and cancel.reason() == "Patient ill"
+
+
+def test_drag_on_free_time_books_that_range_and_past_drop_is_explained(qtbot, database, clinic, seeded):
+    service, day, second, patients, (a, b) = seeded
+    pane, _ = _pane(qtbot, database, clinic, day)
+    grid, layout = pane.day_grid, pane.day_layout
+    qtbot.waitUntil(lambda: len(layout.blocks) == 2, timeout=10000)
+    _scroll_top(pane)
+    zeta = next(i for i, c in enumerate(layout.columns) if c.doctor_id == second)
+    _drag(grid, grid.point_for(zeta, at(day, 15)), grid.point_for(zeta, at(day, 16)))
+    dialog = pane.booking_dialog
+    assert dialog.doctor.currentData() == second and dialog.starts_at() == at(day, 15)
+    assert dialog.duration.value() == 60
+    dialog.reject()
+    # A stale move (someone else confirmed it meanwhile) is explained and the calendar reloaded.
+    service.change_status(clinic.nurse, a.id, expected_version=a.version, status=AppointmentStatus.CONFIRMED)
+    pane._move_requested(grid, a, next(i for i, c in enumerate(layout.columns) if c.doctor_id == a.doctor_id), at(day, 13))
+    qtbot.waitUntil(lambda: "changed by another user" in pane.banner.text(), timeout=10000)
+    qtbot.waitUntil(lambda: any(x.appointment.id == a.id and x.appointment.status == AppointmentStatus.CONFIRMED
+                                for x in layout.blocks), timeout=10000)

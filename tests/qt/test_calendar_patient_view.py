@@ -27,7 +27,8 @@ def test_upcoming_past_and_no_shows(qtbot, database, clinic, gui_thread_statemen
     view.show_patient(patient)
     qtbot.waitUntil(lambda: view.record is not None and len(view.record.upcoming) == 2, timeout=10000)
     assert view.summary.text() == "No no-shows on record." and view.tabs.tabText(0) == "Upcoming (2)"
-    worker = threading.Thread(target=lambda: service.change_status(
+    after_visit = AppointmentService(database, clock=lambda: at(day, 12))
+    worker = threading.Thread(target=lambda: after_visit.change_status(
         clinic.receptionist, a.id, expected_version=a.version, status=AppointmentStatus.NO_SHOW))
     worker.start()
     worker.join()

@@ -40,6 +40,7 @@ class CalendarGrid(QWidget):
         self._selected_id = None
         self._press: tuple[QPoint, int, float, PlacedBlock | None] | None = None
         self._drag_preview: tuple[int, datetime, datetime] | None = None
+        self._view_left, self._view_top = 0, 0  # the scroll area's visible corner: header and times stay there
         self.setMouseTracking(False)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self._tick = QTimer(self, interval=60_000)
@@ -54,6 +55,11 @@ class CalendarGrid(QWidget):
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
         return QSize(GUTTER_PX + 220 * max(1, len(self.layout_model.columns)), self.minimumHeight())
+
+    def set_view_origin(self, left: int, top: int) -> None:
+        """Keep the doctors' header and the time gutter in view while the scroll area scrolls."""
+        self._view_left, self._view_top = left, top
+        self.update()
 
     def select(self, appointment_id) -> None:  # noqa: ANN001
         self._selected_id = appointment_id
@@ -80,7 +86,8 @@ class CalendarGrid(QWidget):
         return QRectF(x, top, lane_w - 2, max(bottom - top, 14))
 
     def _hit(self, pos: QPoint) -> tuple[int, float] | None:
-        if pos.x() < GUTTER_PX or pos.y() < HEADER_PX or not self.layout_model.columns:
+        if (pos.x() < self._view_left + GUTTER_PX or pos.y() < self._view_top + HEADER_PX
+                or not self.layout_model.columns):
             return None
         column = int((pos.x() - GUTTER_PX) // self.column_width())
         if column >= len(self.layout_model.columns):
@@ -155,13 +162,13 @@ class CalendarGrid(QWidget):
                 self._paint_block(p, block)
             self._paint_preview(p)
             self._paint_now(p)
+            self._paint_header(p)
+            self._paint_gutter(p)
         finally:
             p.end()
 
     def _paint_columns(self, p: QPainter) -> None:
         lm, width = self.layout_model, self.column_width()
-        bold = QFont(self.font())
-        bold.setBold(True)
         for i, col in enumerate(lm.columns):
             x = GUTTER_PX + i * width
             for start, end in col.windows:  # working hours in white on grey "closed" time
@@ -172,22 +179,39 @@ class CalendarGrid(QWidget):
                            QBrush(QColor("#d9d9d9"), Qt.BrushStyle.BDiagPattern))
             p.setPen(QColor("#c8c8c8"))
             p.drawLine(int(x), 0, int(x), self.height())
-            p.fillRect(QRectF(x, 0, width, HEADER_PX), QColor("#e6ecf5"))
-            p.setPen(QColor("#1f2d3d"))
-            p.setFont(bold)
-            title = col.title + (f" — closed: {col.closed}" if col.closed else "")
-            p.drawText(QRectF(x + 4, 0, width - 8, HEADER_PX), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignHCenter, title)
-        p.setFont(self.font())
 
     def _paint_hours(self, p: QPainter) -> None:
-        lm = self.layout_model
-        for minute in range(0, lm.minutes_shown + 1, 30):
+        for minute in range(0, self.layout_model.minutes_shown + 1, 30):
             y = self.y_of(minute)
             p.setPen(QPen(QColor("#d0d0d0" if minute % 60 == 0 else "#e6e6e6"), 1))
             p.drawLine(GUTTER_PX, int(y), self.width(), int(y))
-            if minute % 60 == 0 and minute < lm.minutes_shown:
-                p.setPen(QColor("#555555"))
-                p.drawText(QRectF(0, y - 2, GUTTER_PX - 6, 16), Qt.AlignmentFlag.AlignRight, f"{lm.first_hour + minute // 60:02d}:00")
+
+    def _paint_header(self, p: QPainter) -> None:
+        lm, width, top = self.layout_model, self.column_width(), self._view_top
+        bold = QFont(self.font())
+        bold.setBold(True)
+        p.setFont(bold)
+        p.fillRect(QRectF(0, top, self.width(), HEADER_PX), QColor("#e6ecf5"))
+        for i, col in enumerate(lm.columns):
+            x = GUTTER_PX + i * width
+            p.setPen(QColor("#c8c8c8"))
+            p.drawLine(int(x), top, int(x), top + HEADER_PX)
+            p.setPen(QColor("#1f2d3d"))
+            title = col.title + (f" — closed: {col.closed}" if col.closed else "")
+            p.drawText(QRectF(x + 4, top, width - 8, HEADER_PX),
+                       Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignHCenter, title)
+        p.setFont(self.font())
+
+    def _paint_gutter(self, p: QPainter) -> None:
+        lm, left = self.layout_model, self._view_left
+        p.fillRect(QRectF(left, self._view_top + HEADER_PX, GUTTER_PX, self.height()), QColor("#f1f1f1"))
+        p.setPen(QColor("#555555"))
+        for minute in range(0, lm.minutes_shown, 60):
+            y = self.y_of(minute)
+            if y - 2 >= self._view_top + HEADER_PX - 4:
+                p.drawText(QRectF(left, y - 2, GUTTER_PX - 6, 16), Qt.AlignmentFlag.AlignRight,
+                           f"{lm.first_hour + minute // 60:02d}:00")
+        p.fillRect(QRectF(left, self._view_top, GUTTER_PX, HEADER_PX), QColor("#e6ecf5"))
 
     def _paint_block(self, p: QPainter, block: PlacedBlock) -> None:
         a = block.appointment

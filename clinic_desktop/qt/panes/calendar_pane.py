@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup, QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QLabel, QMessageBox, QPushButton,
     QScrollArea, QSplitter, QStackedWidget, QVBoxLayout, QWidget,
@@ -44,6 +45,7 @@ class CalendarPane(QWidget):
         self.day: date = self._clock().astimezone(self._zone).date()
         self.doctors: tuple = ()
         self.view = None
+        self._scrolled_for: tuple | None = None
         self.booking_dialog: BookingDialog | None = None
         self.reschedule_dialog: RescheduleDialog | None = None
         self._loader, self._actions, self._side = TaskRunner(self), TaskRunner(self), TaskRunner(self)
@@ -83,6 +85,10 @@ class CalendarPane(QWidget):
         self.week_doctor.currentIndexChanged.connect(lambda _i: self.refresh())
         self.show_closed.toggled.connect(lambda _c: self._show_view())
         self.new_button.clicked.connect(lambda: self.open_booking(None, None, None))
+        self.new_button.setToolTip("New booking (Ctrl+N)")
+        for keys, slot in (("Ctrl+N", lambda: self.open_booking(None, None, None)),
+                           ("Alt+Left", lambda: self._step(-1)), ("Alt+Right", lambda: self._step(1))):
+            QShortcut(QKeySequence(keys), self, activated=slot)
         self.banner = QLabel()
         self.banner.setWordWrap(True)
         self.banner.hide()
@@ -93,10 +99,15 @@ class CalendarPane(QWidget):
         self.list_view.filter_changed.connect(self.refresh)
         self.reception = AppointmentTable(self._zone_name, with_date=False)
         self.stack = QStackedWidget()
+        self.scrolls: list[QScrollArea] = []
         for grid in (self.day_grid, self.week_grid):
             scroll = QScrollArea()
             scroll.setWidgetResizable(True)
             scroll.setWidget(grid)
+            for scrollbar in (scroll.horizontalScrollBar(), scroll.verticalScrollBar()):
+                scrollbar.valueChanged.connect(lambda _v, g=grid, s=scroll: g.set_view_origin(
+                    s.horizontalScrollBar().value(), s.verticalScrollBar().value()))
+            self.scrolls.append(scroll)
             self.stack.addWidget(scroll)
             grid.slot_requested.connect(lambda col, start, end, g=grid: self._slot_requested(g, col, start, end))
             grid.move_requested.connect(lambda appt, col, start, g=grid: self._move_requested(g, appt, col, start))
@@ -206,9 +217,11 @@ class CalendarPane(QWidget):
         if self.mode == DAY and hasattr(self.view, "doctors"):
             self.day_layout.set_day_view(self.view, self.day, show_closed_statuses=show_closed)
             self.day_grid.relayout()
+            self._scroll_to_working_time(DAY)
         elif self.mode == WEEK and hasattr(self.view, "doctors"):
             self.week_layout.set_week_view(self.view, self.week_start(), show_closed_statuses=show_closed)
             self.week_grid.relayout()
+            self._scroll_to_working_time(WEEK)
         elif self.mode == LIST and isinstance(self.view, tuple):
             self.list_view.show_rows(self.view, selected)
         elif self.mode == RECEPTION and isinstance(self.view, tuple):
@@ -216,6 +229,21 @@ class CalendarPane(QWidget):
         rows = self.view.appointments if hasattr(self.view, "appointments") else self.view
         fresh = next((a for a in rows if a.id == selected), None)
         self._select(fresh)
+
+    def _scroll_to_working_time(self, mode: int) -> None:
+        """On a newly shown day or week: today an hour before now, otherwise the start of work."""
+        key = (mode, self.day if mode == DAY else self.week_start())
+        if self._scrolled_for == key:
+            return
+        self._scrolled_for = key
+        grid = self.day_grid if mode == DAY else self.week_grid
+        lm, now = grid.layout_model, self._clock()
+        if any(c.day == now.astimezone(self._zone).date() for c in lm.columns):
+            minute = lm.minute_of(now) - 60
+        else:
+            starts = [lm.minute_of(w[0]) for c in lm.columns for w in c.windows]
+            minute = min(starts, default=60) - 30
+        self.scrolls[mode].verticalScrollBar().setValue(int(max(0.0, grid.y_of(minute) - grid.y_of(0))))
 
     def _on_changed(self, changes) -> None:  # noqa: ANN001
         if changes.touches("appointment") or changes.touches("working_hours"):
@@ -243,7 +271,12 @@ class CalendarPane(QWidget):
             op = lambda _s: cancel(actor, appt.id, expected_version=appt.version, reason=reason)  # noqa: E731
         else:
             op = lambda _s: service.change_status(actor, appt.id, expected_version=appt.version, status=status)  # noqa: E731
-        self._actions.run(op, self._written, self._show_error, supersede=False)
+        self._actions.run(op, self._written, self._action_failed, supersede=False)
+
+    def _action_failed(self, exc: BaseException) -> None:
+        """Say why, and show the calendar as it now is (another user may have changed it)."""
+        self._show_error(exc)
+        self.refresh()
 
     def _written(self, result) -> None:  # noqa: ANN001
         self._hide_banner()
@@ -304,9 +337,16 @@ class CalendarPane(QWidget):
         """Wait for this pane's background calls and deliver their results (shutdown, tests)."""
         from PySide6.QtCore import QCoreApplication
 
-        for runner in (self._loader, self._actions, self._side):
-            runner.wait_idle(msecs)
-        QCoreApplication.processEvents()
+        runners = (self._loader, self._actions, self._side)
+        for _ in range(20):  # a delivered result may start a follow-up read (refresh after a write)
+            for runner in runners:
+                runner.wait_idle(msecs)
+            QCoreApplication.processEvents()
+            if not self._refresh_soon.isActive() and not any(r.busy for r in runners):
+                return
+            if self._refresh_soon.isActive():
+                self._refresh_soon.stop()
+                self.refresh()
 
     # -- messages (overridable in tests) ----------------------------------------------------
 
@@ -324,6 +364,8 @@ class CalendarPane(QWidget):
         if isinstance(exc, SlotTaken) and exc.next_slots:
             times = ", ".join(f"{s.starts_at.astimezone(self._zone):%a %H:%M}" for s in exc.next_slots[:5])
             text = f"{exc.message} Next free: {times}."
+        elif isinstance(exc, ValidationError):
+            text = " ".join(p.message for p in exc.problems)
         elif isinstance(exc, DomainError):
             text = exc.message
         else:
