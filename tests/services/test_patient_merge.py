@@ -37,13 +37,13 @@ def service(database):
     return PatientService(database)
 
 
-def _give_history(database, clinic, patient_id, *, minutes: int, value: float = 120.0):
+def _give_history(database, clinic, patient_id, *, minutes: int, value: float = 120.0, visit_days_ago: int = 3):
     """One reading, a past completed visit, a medication with a dose, an emergency."""
     with database.unit_of_work(clinic.doctor) as uow:
         s = uow.session
         s.add(GlucoseReading(clinic_id=clinic.clinic_id, patient_id=patient_id, recorded_at=NOW - timedelta(minutes=minutes),
                              value_mgdl=value, source=ReadingSource.MANUAL))
-        start = NOW - timedelta(days=3, minutes=minutes)
+        start = NOW - timedelta(days=visit_days_ago, hours=minutes)  # a doctor sees one patient at a time
         s.add(Appointment(clinic_id=clinic.clinic_id, patient_id=patient_id, doctor_id=clinic.doctor.doctor_id,
                           starts_at=start, ends_at=start + timedelta(minutes=15), reason=AppointmentReason.ROUTINE,
                           status=AppointmentStatus.COMPLETED))
@@ -110,7 +110,7 @@ def test_merge_moves_everything_in_one_transaction_and_audits(service, database,
 def test_merge_with_conflicting_readings_changes_nothing(service, database, clinic):
     keep, dup = register(service, clinic.receptionist), register(service, clinic.receptionist)
     _give_history(database, clinic, keep.id, minutes=7, value=100)
-    _give_history(database, clinic, dup.id, minutes=7, value=250)  # same source and time, other value
+    _give_history(database, clinic, dup.id, minutes=7, value=250, visit_days_ago=4)  # same source and time, other value
     with pytest.raises(ConflictError, match="same source and time but different values"):
         service.merge(clinic.admin, keep_id=keep.id, merge_id=dup.id)
     assert _count(database, Appointment, dup.id) == 1 and _count(database, GlucoseReading, dup.id) == 1
