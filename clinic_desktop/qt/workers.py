@@ -15,6 +15,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
@@ -120,12 +121,16 @@ class TaskRunner(QObject):
 
         @Slot(object)
         def finished(result: Any) -> None:
+            if not shiboken6.isValid(self):  # the pane closed while its task ran: drop the result
+                return
             self._settle(relay, handle)
             if handle.current or not supersede:
                 on_done(result)
 
         @Slot(object)
         def failed(exc: BaseException) -> None:
+            if not shiboken6.isValid(self):
+                return
             self._settle(relay, handle)
             if isinstance(exc, Cancelled) or not (handle.current or not supersede):
                 return
@@ -140,7 +145,7 @@ class TaskRunner(QObject):
 
             def progress(done: int, total: int, text: str) -> None:
                 # No return value from a slot (PySide 6.12 mis-counts a returned bool).
-                if handle.current:
+                if shiboken6.isValid(self) and handle.current:
                     on_progress(done, total, text)
 
             relay.progress.connect(progress)

@@ -62,3 +62,25 @@ def test_errors_and_progress_are_delivered(qtbot):
     qtbot.waitUntil(lambda: bool(errors), timeout=5000)
     assert str(errors[0]) == "bad line 3" and progress == [(1, 2, "half")]
     assert runner.wait_idle()
+
+
+def test_a_pane_closed_while_its_task_runs_drops_the_result(qtbot):
+    from PySide6.QtWidgets import QWidget
+
+    pane = QWidget()
+    runner = TaskRunner(pane)
+    release = threading.Event()
+    delivered = []
+    runner.run(lambda state: release.wait(5) and "late", delivered.append)
+    pane.deleteLater()
+    qtbot.waitUntil(lambda: not __import__("shiboken6").isValid(runner), timeout=5000)
+    release.set()
+    assert QThreadPool_wait()
+    qtbot.wait(100)  # the queued result arrives and is dropped without an error
+    assert delivered == []
+
+
+def QThreadPool_wait() -> bool:  # noqa: N802 - reads like the Qt call it wraps
+    from PySide6.QtCore import QThreadPool
+
+    return QThreadPool.globalInstance().waitForDone(5000)
