@@ -191,6 +191,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=60, help="queries per search kind")
     parser.add_argument("--baseline-queries", type=int, default=8)
     parser.add_argument("--rss", action="store_true", help="also scroll 100,000 rows through the Qt model")
+    parser.add_argument("--rss-only", action="store_true", help="skip the latency table")
     args = parser.parse_args()
     n = int(1_000_000 * args.scale)
     rng = random.Random(20261123)
@@ -217,6 +218,11 @@ def run(db: Database, n: int, args: argparse.Namespace, rng: random.Random) -> N
     bulk_load(db, clinic.clinic_id, clinic.doctor.doctor_id, n, rng)
     service = PatientService(db)
     actor = clinic.receptionist
+    if args.rss_only:
+        from tests.benchmarks.bench_patients_rss import scroll_rss
+
+        scroll_rss(service, clinic.doctor, rows=min(100_000, n))
+        return
     queries = sample_queries(db, clinic.clinic_id, args.queries, rng)
     service.search(actor, text="warm up")
     print(f"\n{n:,} patients — service-side latency in ms (p50 / p95), baseline p50 in the same run")
