@@ -136,3 +136,20 @@ def test_picker_treats_sql_as_text(qtbot, database, clinic, typed):
     picker._runner.wait_idle()
     qtbot.wait(50)
     assert picker.hits == [] and count(database, clinic) == 1
+
+
+def test_doctor_changes_the_responsible_doctor(qtbot, database, clinic):
+    service = PatientService(database)
+    p = register(service, clinic.doctor, responsible_doctor_id=clinic.doctor.doctor_id)
+    dialog = PatientRecordDialog(context_for(database, clinic.doctor), p.id)
+    qtbot.addWidget(dialog)
+    combo = dialog.inputs["responsible_doctor_id"]
+    qtbot.waitUntil(lambda: dialog.record is not None and combo.count() == 2, timeout=10000)
+    assert combo.currentData() == clinic.doctor.doctor_id  # shown, not "—"
+    assert dialog.changed_data() == {}
+    combo.setCurrentIndex(0)
+    dialog.save()
+    qtbot.waitUntil(lambda: dialog.record.version == 2, timeout=10000)
+    assert service.get(clinic.doctor, p.id).responsible_doctor_id is None
+    dialog._runner.wait_idle()
+    dialog._runner_doctors.wait_idle()

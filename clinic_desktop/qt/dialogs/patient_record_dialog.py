@@ -47,6 +47,11 @@ FIELDS = {  # name: (label, kind, choices)
 }
 
 
+def _find(combo: QComboBox, value: Any) -> int:
+    """Index of the item whose data equals `value` (findData cannot compare Python objects like UUIDs)."""
+    return next((i for i in range(combo.count()) if combo.itemData(i) == value), -1)
+
+
 class PatientRecordDialog(QDialog):
     """Open with a patient id to view/edit, or without one to register a new patient."""
 
@@ -169,6 +174,8 @@ class PatientRecordDialog(QDialog):
         for c in record.care_team.caregivers:
             self.care_team.addItem(f"Caregiver: {c.display_name} ({c.relationship or 'relationship not recorded'}) "
                                    f"— may: {', '.join(c.permissions)}")
+        if self.care_team.count() == 0:
+            self.care_team.addItem("No doctors or caregivers linked yet.")
         self.save_button.setText("Save")
         self.archive_button.setVisible(not record.archived or self._actor.role == Role.ADMIN)
         self.archive_button.setText("Restore" if record.archived else "Archive")
@@ -193,8 +200,7 @@ class PatientRecordDialog(QDialog):
     def _set_value(self, name: str, value: Any) -> None:
         widget = self.inputs[name]
         if isinstance(widget, QComboBox):
-            index = widget.findData(value)
-            widget.setCurrentIndex(max(0, index))
+            widget.setCurrentIndex(max(0, _find(widget, value)))
         elif isinstance(widget, QPlainTextEdit):
             widget.setPlainText(value or "")
         elif FIELDS[name][1] == "date":
@@ -228,7 +234,7 @@ class PatientRecordDialog(QDialog):
         probe = PatientRecordDialog._normalise
         stored = self.record.form_values()
         doctors = self.inputs["responsible_doctor_id"]
-        if stored.get("responsible_doctor_id") is not None and doctors.findData(stored["responsible_doctor_id"]) < 0:
+        if stored.get("responsible_doctor_id") is not None and _find(doctors, stored["responsible_doctor_id"]) < 0:
             data.pop("responsible_doctor_id", None)  # the doctor list has not arrived: not a change
         return {k: v for k, v in data.items() if probe(v) != probe(self._shown(k, stored.get(k)))}
 

@@ -131,7 +131,8 @@ class PatientListPane(QWidget):
         view.verticalHeader().setDefaultSectionSize(24)
         view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         view.horizontalHeader().setStretchLastSection(True)
-        view.setColumnWidth(COL_NAME, 220)
+        for column, width in enumerate((110, 230, 140, 150, 160, 110, 150, 110)):
+            view.setColumnWidth(column, width)
         if sortable:
             view.setSortingEnabled(True)
             view.horizontalHeader().setSortIndicator(COL_NAME, Qt.SortOrder.AscendingOrder)
