@@ -153,3 +153,20 @@ def test_doctor_changes_the_responsible_doctor(qtbot, database, clinic):
     assert service.get(clinic.doctor, p.id).responsible_doctor_id is None
     dialog._runner.wait_idle()
     dialog._runner_doctors.wait_idle()
+
+
+def test_likely_duplicates_are_shown_before_registering(qtbot, database, clinic):
+    service = PatientService(database)
+    existing = register(service, clinic.receptionist, given_name="Anna", family_name="Schmidt",
+                        date_of_birth=date(1980, 4, 23))
+    dialog = PatientRecordDialog(context_for(database, clinic.receptionist))
+    qtbot.addWidget(dialog)
+    fill(dialog, mrn="NEW-1", given_name="Ana", family_name="Schmitt", date_of_birth="04/23/1980")
+    dialog.save()
+    qtbot.waitUntil(lambda: dialog.save_button.text() == "Register anyway", timeout=10000)
+    assert [d.id for d in dialog.duplicates] == [existing.id]
+    assert "Schmidt, Anna" in dialog.banner.text() and count(database, clinic) == 1
+    dialog.save()
+    qtbot.waitUntil(lambda: dialog.record is not None, timeout=10000)
+    assert count(database, clinic) == 2
+    dialog._runner.wait_idle()

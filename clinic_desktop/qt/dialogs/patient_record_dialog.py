@@ -62,6 +62,8 @@ class PatientRecordDialog(QDialog):
         self._locale, self._patient_id = locale, patient_id
         self.record: PatientRecord | None = None
         self._request_id = uuid.uuid4()
+        self._duplicates_checked = False
+        self.duplicates: list = []
         self._runner = TaskRunner(self)
         self.setWindowTitle("New patient" if patient_id is None else "Patient record")
         self._build()
@@ -254,13 +256,33 @@ class PatientRecordDialog(QDialog):
     def save(self) -> None:
         self._clear_errors()
         data = self.changed_data()
-        if self.record is None:
+        if self.record is None and not self._duplicates_checked:
+            self._check_duplicates(data)
+        elif self.record is None:
             request_id = self._request_id
             self._call(lambda: self._service.create(self._actor, data=data, request_id=request_id), self._saved)
         elif data:
             pid, version = self.record.id, self.record.version
             self._call(lambda: self._service.update(self._actor, pid, data=data, expected_version=version),
                        self._saved)
+
+    def _check_duplicates(self, data: dict[str, Any]) -> None:
+        """Before registering: same birth date and similar name, or the same phone?"""
+        args = {k: data.get(k) or "" for k in ("given_name", "family_name", "date_of_birth", "phone")}
+
+        def shown(hits) -> None:  # noqa: ANN001
+            self._duplicates_checked = True
+            self.duplicates = list(hits)
+            if not hits:
+                self.save()
+                return
+            lines = "; ".join(f"{h.display_name}, born {format_date(h.date_of_birth, self._locale)}, MRN {h.mrn}"
+                              + (" (archived)" if h.archived else "") for h in hits[:5])
+            self._show_banner(f"Possible duplicate{'s' if len(hits) > 1 else ''}: {lines}. "
+                              "Open the existing record instead, or press “Register anyway”.")
+            self.save_button.setText("Register anyway")
+
+        self._call(lambda: self._service.find_duplicates(self._actor, **args), shown)
 
     def _saved(self, record: PatientRecord) -> None:
         self.banner.setVisible(False)

@@ -70,6 +70,12 @@ class PatientTableModel(QAbstractTableModel):
         self._appending = False
         self._reloading: int | None = None
 
+    def set_locale(self, locale: str) -> None:
+        """Dates are shown the clinic's way (known only after the first background call)."""
+        self._locale = locale
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(self._rows - 1, len(HEADERS) - 1))
+
     # --- loading -------------------------------------------------------------------------------
 
     def reload(self, *, sort: PatientSort | None = None, filters: PatientFilters | None = None) -> None:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from ...domain.changes import ChangeSet
 from ...domain.enums import DiabetesType, Role
+from ...domain.patient_rules import format_date, format_phone
 from ...domain.errors import DomainError
 from ...services.patient_dto import PatientFilters, PatientSummary
 from ..app_context import AppContext
@@ -43,12 +44,11 @@ class PatientSearchModel(DtoTableModel[PatientSummary]):
 
     def __init__(self, locale: str, parent=None) -> None:  # noqa: ANN001
         super().__init__(parent)
-        from ...domain.patient_rules import format_date, format_phone
-
+        self.locale = locale
         self.columns = [
             Column("MRN", lambda s: s.mrn),
             Column("Name", lambda s: s.display_name + (" (archived)" if s.archived else "")),
-            Column("Born", lambda s: format_date(s.date_of_birth, locale)),
+            Column("Born", lambda s: format_date(s.date_of_birth, self.locale)),
             Column("Phone", lambda s: format_phone(s.phone_e164)),
             Column("Matched on", lambda s: {"name": "name", "mrn": "MRN", "phone": "phone", "dob": "date of birth"}
                    .get(s.match, s.match)),
@@ -71,6 +71,7 @@ class PatientListPane(QWidget):
         self._debounce.timeout.connect(self._run_search)
         self._build()
         context.bus.changed.connect(self._on_changes)
+        self.open_patient.connect(self.show_record)
         self._load_options()
         self.model.reload()
 
@@ -93,6 +94,7 @@ class PatientListPane(QWidget):
         for combo in (self.doctor_filter, self.type_filter, self.status_filter):
             combo.currentIndexChanged.connect(self._apply_filters)
         self.new_button = QPushButton("New patient…")
+        self.new_button.clicked.connect(lambda: self.show_record(None))
         self.export_button = QPushButton("Export CSV…")
         self.export_button.clicked.connect(self._export)
         bar = QHBoxLayout()
@@ -146,11 +148,26 @@ class PatientListPane(QWidget):
 
     # --- behaviour -----------------------------------------------------------------------------
 
-    def _load_options(self) -> None:
-        self._options_runner.run(lambda state: self._service.list_doctors(self._actor), self._fill_doctors,
-                                 self._show_error)
+    def show_record(self, patient_id: uuid.UUID | None) -> None:
+        """Open a patient's record (or a blank one to register) beside the list."""
+        from ..dialogs.patient_record_dialog import PatientRecordDialog
 
-    def _fill_doctors(self, doctors) -> None:  # noqa: ANN001
+        dialog = PatientRecordDialog(self._context, patient_id, self, locale=self._locale)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.record_dialog = dialog
+        dialog.show()
+
+    def _load_options(self) -> None:
+        service, actor = self._service, self._actor
+        self._options_runner.run(lambda state: (service.clinic_locale(actor), service.list_doctors(actor)),
+                                 self._fill_options, self._show_error)
+
+    def _fill_options(self, options) -> None:  # noqa: ANN001
+        locale, doctors = options
+        if locale != self._locale:
+            self._locale = locale
+            self.model.set_locale(locale)
+            self.search_model.locale = locale
         for doctor in doctors:
             self.doctor_filter.addItem(doctor.display_name, doctor.id)
 
