@@ -25,6 +25,7 @@ from .patient_dto import PatientSummary
 MAX_QUERY_CHARS = 100  # longer input is cut: no name, MRN or phone is longer
 MIN_FUZZY_CHARS = 3  # below three letters a trigram search matches nearly everything
 WORD_SIMILARITY_THRESHOLD = 0.45
+FUZZY_ONLY_BELOW = 3  # exact prefix hits that make a typo search unnecessary
 _PHONE_CHARS = re.compile(r"^[\d\s+()\-./]+$")
 _MRN_CHARS = re.compile(r"^[A-Za-z0-9_\-/.]+$")
 
@@ -71,7 +72,7 @@ def search_patients(
     if len(digits) >= 4 and _PHONE_CHARS.match(query):
         take(session.execute(_phone_query(base, query, digits, locale).limit(limit)), "phone")
     if any(ch.isalpha() for ch in query) and len(hits) < limit:
-        _search_names(session, base, query, limit, take)
+        _search_names(session, base, query, limit, hits, take)
     return list(hits.values())
 
 
@@ -95,22 +96,28 @@ def _phone_query(base: Select, query: str, digits: str, locale: str) -> Select:
     return base.where(or_(*conditions)).order_by(Patient.search_name)
 
 
-def _search_names(session: Session, base: Select, query: str, limit: int, take) -> None:  # noqa: ANN001
-    """Prefix matches in name order first, then typo-tolerant matches by word similarity."""
+def _search_names(session: Session, base: Select, query: str, limit: int, hits: dict, take) -> None:  # noqa: ANN001
+    """Prefix matches in name order first, then typo-tolerant matches by word similarity.
+
+    The trigram search is the expensive one (it reads the posting lists of common trigrams), so
+    it runs only when the exact prefixes found (almost) nothing — the typo case.
+    """
     normalized = session.scalar(select(func.lower(func.f_unaccent(query)))) or ""
+    before = len(hits)
     prefix = escape_like(normalized) + "%"
     by_prefix = base.where(Patient.search_name.like(prefix, escape="\\")).order_by(Patient.search_name)
     take(session.execute(by_prefix.limit(limit)), "name")
-    # Given name first ("anna schmidt"): each word must start a word of the stored name.
     words = normalized.split()
-    if len(words) > 1:
+    if len(words) > 1 and len(hits) < limit:
+        # Given name first ("anna schmidt"): each word must start a word of the stored name.
         cond = [Patient.search_name.like(escape_like(words[0]) + "%", escape="\\")]
         cond += [Patient.search_name.like("% " + escape_like(w) + "%", escape="\\") for w in words[1:]]
         alt = [Patient.search_name.like("% " + escape_like(words[0]) + "%", escape="\\")]
         alt += [Patient.search_name.like(escape_like(w) + "%", escape="\\") for w in words[1:]]
         rows = session.execute(base.where(or_(and_(*cond), and_(*alt))).order_by(Patient.search_name).limit(limit))
         take(rows, "name")
-    if len(normalized.replace(" ", "")) < MIN_FUZZY_CHARS:
+    found = len(hits) - before
+    if len(normalized.replace(" ", "")) < MIN_FUZZY_CHARS or found >= FUZZY_ONLY_BELOW or len(hits) >= limit:
         return
     session.execute(
         text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, true)"),
