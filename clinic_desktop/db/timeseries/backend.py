@@ -1,9 +1,10 @@
 """The time-series interface the glucose services use, and what both backends share.
 
-Both backends read the public security-barrier view `glucose_hourly` (per patient and hour:
-count, sum, sum of squares, min, max and counts per consensus range), which is a TimescaleDB
-continuous aggregate with real-time aggregation or a rollup table kept current in the writing
-transaction (see migration 0002). They differ in how they bucket (`time_bucket` / `date_bin`)
+Both backends read the public security-barrier views `glucose_hourly` and `glucose_daily` (per
+patient and hour / UTC day: count, sum, sum of squares, min, max and counts per consensus range),
+which are TimescaleDB continuous aggregates with real-time aggregation or rollup tables kept
+current in the writing transaction (see migration 0002). A chart bucket of a day or more is
+built from daily rows, of an hour or more from hourly rows, narrower ones from the readings. They differ in how they bucket (`time_bucket` / `date_bin`)
 and in what a write must do afterwards.
 """
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 #: Narrower buckets than a CGM's 5-minute interval would hold single readings: send raw points.
 RAW_BELOW_SECONDS = 300.0
 HOUR = 3600.0
+DAY = 86400.0
 
 
 @dataclass(frozen=True)
@@ -91,16 +93,19 @@ class TimeSeriesBackend(ABC):
             t, v, flags = self.raw_points(session, patient_id, start, end)
             return SeriesArrays(t, v, v.copy(), v.copy(), True, 0.0, flags)
         if width >= HOUR:
-            width = HOUR * np.ceil(width / HOUR)  # whole hours: rebucket the hourly aggregate
+            level, unit = ("daily", DAY) if width >= DAY else ("hourly", HOUR)
+            width = unit * np.ceil(width / unit)  # whole hours or days: rebucket the aggregate
             sql = (f"SELECT extract(epoch FROM {self._bucket_sql('bucket')}) AS b, sum(total) / sum(n), min(lo), max(hi) "
-                   "FROM glucose_hourly WHERE patient_id = :p AND bucket >= :hs AND bucket < :e GROUP BY 1 ORDER BY 1")
+                   f"FROM glucose_{level} WHERE patient_id = :p AND bucket >= :hs AND bucket < :e GROUP BY 1 ORDER BY 1")
+            start_aligned = np.floor(start.timestamp() / unit) * unit
         else:
+            start_aligned = start.timestamp()
             sql = (f"SELECT extract(epoch FROM {self._bucket_sql('recorded_at')}) AS b, avg(value_mgdl), "
                    "min(value_mgdl), max(value_mgdl) FROM glucose_reading "
                    "WHERE patient_id = :p AND recorded_at >= :s AND recorded_at < :e GROUP BY 1 ORDER BY 1")
-        hour_start = datetime.fromtimestamp(np.floor(start.timestamp() / HOUR) * HOUR, tz=start.tzinfo)
+        aligned = datetime.fromtimestamp(start_aligned, tz=start.tzinfo)
         rows = session.execute(text(sql), {"w": float(width), "origin": start, "p": patient_id, "s": start,
-                                           "hs": hour_start, "e": end}).all()
+                                           "hs": aligned, "e": end}).all()
         arr = np.array(rows, dtype=float).reshape(-1, 4)
         return SeriesArrays(arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3], False, float(width))
 
@@ -117,18 +122,32 @@ class TimeSeriesBackend(ABC):
         return times, values, tuple(str(r[2]) for r in rows)
 
     @staticmethod
-    def band_stats(session: Session, patient_ids: list[uuid.UUID], start: datetime,
-                   end: datetime) -> dict[uuid.UUID, BandStats]:
-        """Per patient sums over whole hours in [start, end), from the hourly aggregate."""
+    def band_stats(session: Session, patient_ids: list[uuid.UUID], start: datetime, end: datetime, *,
+                   level: str = "hourly") -> dict[uuid.UUID, BandStats]:
+        """Per patient sums over the aggregate's buckets starting in [start, end) ('hourly' or 'daily')."""
         if not patient_ids:
             return {}
+        if level not in ("hourly", "daily"):
+            raise ValueError(level)
         rows = session.execute(text(
             "SELECT patient_id, sum(n), sum(total), sum(total_sq), sum(n_very_low), sum(n_low), sum(n_in_range), "
-            "sum(n_high), sum(n_very_high), max(bucket) FROM glucose_hourly "
+            f"sum(n_high), sum(n_very_high), max(bucket) FROM glucose_{level} "
             "WHERE patient_id = ANY(:ids) AND bucket >= :s AND bucket < :e GROUP BY patient_id"),
             {"ids": list(patient_ids), "s": start, "e": end}).all()
         return {r[0]: BandStats(r[0], int(r[1]), float(r[2]), float(r[3]), int(r[4]), int(r[5]), int(r[6]),
                                 int(r[7]), int(r[8]), r[9]) for r in rows}
+
+
+    @staticmethod
+    def last_reading_times(session: Session, patient_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:
+        """Each patient's latest reading time (one index probe per patient)."""
+        if not patient_ids:
+            return {}
+        rows = session.execute(text(
+            "SELECT p.id, (SELECT g.recorded_at FROM glucose_reading g WHERE g.patient_id = p.id "
+            "ORDER BY g.recorded_at DESC LIMIT 1) FROM unnest(CAST(:ids AS uuid[])) AS p(id)"),
+            {"ids": list(patient_ids)}).all()
+        return {r[0]: r[1] for r in rows if r[1] is not None}
 
 
 def backend_for(database: "Database") -> TimeSeriesBackend:
