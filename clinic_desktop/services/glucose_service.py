@@ -159,7 +159,9 @@ class GlucoseService:
             uow.audit("create", "glucose_reading", reading.id, patient_id=patient_id,
                       changes={"source": [None, "manual"], "context": [None, context.value if context else None]})
             uow.changed("glucose_reading", reading.id)
-            return _reading_dto(reading)
+            dto = _reading_dto(reading)
+        self.backend.after_commit(self._db.engine, recorded_at, recorded_at)
+        return dto
 
     # -- alerts and worklist (forwarded) ------------------------------------------------------
     def active_events(self, actor: Actor, patient_id: uuid.UUID | None = None) -> list[EmergencyEventDTO]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -162,3 +163,19 @@ def test_both_backends_rebucket_the_daily_aggregate_for_long_windows(database, c
     t, lo, hi, mean = expected_buckets(day_of, values, START.timestamp(), 2 * 86400.0)
     assert np.allclose(got.times, t) and np.allclose(got.mins, lo) and np.allclose(got.maxs, hi)
     assert np.allclose(got.values, mean, rtol=1e-6) and last.timestamp() == times[-1]
+
+
+def test_imported_history_shows_in_the_aggregates_at_once(database, clinic, require_timescale):
+    from clinic_desktop.services.glucose_import_service import GlucoseImportService
+
+    patient = make_patient(database, clinic.doctor)
+    seed_trace(database, clinic.clinic_id, patient, datetime.now(timezone.utc) - timedelta(days=3), [100.0] * 300)
+    with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for cagg in ("glucose_hourly_cagg", "glucose_daily_cagg"):  # as the policy does: watermark to ~now
+            conn.execute(text(f"CALL refresh_continuous_aggregate('glucose_internal.{cagg}', NULL, now())"))
+    data = Path(__file__).resolve().parents[1] / "data" / "cgm" / "dexcom_clarity_mgdl.csv"
+    GlucoseImportService(database).import_file(clinic.doctor, patient, str(data), kind="dexcom")
+    with in_session(database, clinic.clinic_id) as s:
+        stats = TimescaleBackend().band_stats(s, [patient], datetime(2024, 10, 1, tzinfo=timezone.utc),
+                                              datetime(2024, 11, 1, tzinfo=timezone.utc), level="daily")
+    assert stats[patient].n == 48

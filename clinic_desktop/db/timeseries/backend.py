@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import numpy as np
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
@@ -80,6 +80,10 @@ class TimeSeriesBackend(ABC):
     @abstractmethod
     def after_write(self, session: Session, patient_id: uuid.UUID, start: datetime, end: datetime) -> None:
         """Keep the aggregates in step with readings written (in the same transaction)."""
+
+    def after_commit(self, engine: Engine, start: datetime, end: datetime) -> None:
+        """Optional catch-up once written readings are committed (nothing by default)."""
+        return None
 
     @abstractmethod
     def _bucket_sql(self, column: str) -> str:
