@@ -85,7 +85,7 @@ class GlucoseService:
         with self._db.unit_of_work(actor, read_only=True) as uow:
             checked_patient(uow.session, actor, patient_id)
             zone = clinic_zone(uow.session, actor)
-            times, values, _ = self.backend.raw_points(uow.session, patient_id, start, end)
+            times, values, _ = self.backend.raw_points(uow.session, patient_id, start, end, with_flags=False)
         return times, values, zone
 
     def agp(self, actor: Actor, patient_id: uuid.UUID, *, start: datetime, end: datetime) -> AgpProfile | None:

@@ -99,31 +99,37 @@ class TimeSeriesBackend(ABC):
         if width >= HOUR:
             level, unit = ("daily", DAY) if width >= DAY else ("hourly", HOUR)
             width = unit * np.ceil(width / unit)  # whole hours or days: rebucket the aggregate
-            sql = (f"SELECT extract(epoch FROM {self._bucket_sql('bucket')}) AS b, sum(total) / sum(n), min(lo), max(hi) "
+            sql = (f"SELECT extract(epoch FROM {self._bucket_sql('bucket')}) AS b, sum(total) / sum(n), min(lo)::float8, max(hi)::float8 "
                    f"FROM glucose_{level} WHERE patient_id = :p AND bucket >= :hs AND bucket < :e GROUP BY 1 ORDER BY 1")
             start_aligned = np.floor(start.timestamp() / unit) * unit
         else:
             start_aligned = start.timestamp()
             sql = (f"SELECT extract(epoch FROM {self._bucket_sql('recorded_at')}) AS b, avg(value_mgdl), "
-                   "min(value_mgdl), max(value_mgdl) FROM glucose_reading "
+                   "min(value_mgdl)::float8, max(value_mgdl)::float8 FROM glucose_reading "
                    "WHERE patient_id = :p AND recorded_at >= :s AND recorded_at < :e GROUP BY 1 ORDER BY 1")
         aligned = datetime.fromtimestamp(start_aligned, tz=start.tzinfo)
         rows = session.execute(text(sql), {"w": float(width), "origin": start, "p": patient_id, "s": start,
                                            "hs": aligned, "e": end}).all()
-        arr = np.array(rows, dtype=float).reshape(-1, 4)
+        # Plain tuples: numpy probing Row objects for keys is ten times slower.
+        arr = np.array([tuple(r) for r in rows], dtype=float).reshape(-1, 4)
         return SeriesArrays(arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3], False, float(width))
 
     @staticmethod
-    def raw_points(session: Session, patient_id: uuid.UUID, start: datetime,
-                   end: datetime) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
-        """Every reading in [start, end): epoch seconds, mg/dL, flag values."""
-        rows = session.execute(text(
-            "SELECT extract(epoch FROM recorded_at), value_mgdl, flag FROM glucose_reading "
-            "WHERE patient_id = :p AND recorded_at >= :s AND recorded_at < :e ORDER BY recorded_at"),
-            {"p": patient_id, "s": start, "e": end}).all()
-        times = np.fromiter((r[0] for r in rows), dtype=float, count=len(rows))
-        values = np.fromiter((r[1] for r in rows), dtype=float, count=len(rows))
-        return times, values, tuple(str(r[2]) for r in rows)
+    def raw_points(session: Session, patient_id: uuid.UUID, start: datetime, end: datetime, *,
+                   with_flags: bool = True) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+        """Every reading in [start, end): epoch seconds, mg/dL, flag values (empty when not asked for).
+
+        Fetched as two or three arrays in one row: far less per-row work than one row per reading.
+        """
+        flags = ", array_agg(flag ORDER BY recorded_at)" if with_flags else ""
+        row = session.execute(text(
+            "SELECT array_agg(extract(epoch FROM recorded_at)::float8 ORDER BY recorded_at), "
+            f"array_agg(value_mgdl::float8 ORDER BY recorded_at){flags} FROM glucose_reading "
+            "WHERE patient_id = :p AND recorded_at >= :s AND recorded_at < :e"),
+            {"p": patient_id, "s": start, "e": end}).one()
+        if row[0] is None:
+            return np.empty(0), np.empty(0), ()
+        return np.asarray(row[0], dtype=float), np.asarray(row[1], dtype=float), tuple(row[2]) if with_flags else ()
 
     @staticmethod
     def band_stats(session: Session, patient_ids: list[uuid.UUID], start: datetime, end: datetime, *,
