@@ -12,11 +12,12 @@ With TimescaleDB (available on the server AND preloaded):
   day (a hierarchical continuous aggregate, real-time too). The policies have no start offset:
   a refresh only recomputes buckets the invalidation log marks, so imported history is picked up;
 - retention: off by default (clinical records are kept); `-x glucose_retention_years=N` adds it;
-- compression: NOT enabled. TimescaleDB 2.x refuses columnstore on a table with row security
-  ("columnstore cannot be used on table with row security") and refuses ENABLE ROW LEVEL
-  SECURITY on a hypertable with columnstore, and revision 0006 isolates clinics by RLS on every
-  clinic-owned table. `-x glucose_compression=on` turns it on for a server that does not run
-  0006's RLS on this table (it would make 0006 fail otherwise); see the issue note.
+- compression: NOT enabled. TimescaleDB (checked on 2.28.3) refuses columnstore on a table with
+  row security ("columnstore cannot be used on table with row security") and refuses ENABLE ROW
+  LEVEL SECURITY on a hypertable with columnstore ("operation not supported on hypertables that
+  have columnstore enabled"); revision 0006 isolates clinics by RLS on every clinic-owned table,
+  this one included. Clinic isolation wins; compression (after 30 days, segmented by patient_id)
+  needs isolation of this table by other means first (see the issue note).
 
 On plain PostgreSQL the same numbers live in real tables `glucose_internal.glucose_hourly_rollup`
 and `glucose_daily_rollup` kept current by `glucose_rollup_refresh(patient, from, to)` (SECURITY DEFINER), which the
@@ -129,12 +130,6 @@ def _upgrade_timescale() -> None:
     years = _x("glucose_retention_years")
     if years:  # off by default: clinical records are kept
         op.execute(f"SELECT add_retention_policy('glucose_reading', drop_after => interval '{int(years)} years')")
-    if _x("glucose_compression") == "on":
-        op.execute(
-            "ALTER TABLE glucose_reading SET (timescaledb.compress, timescaledb.compress_segmentby = 'patient_id', "
-            "timescaledb.compress_orderby = 'recorded_at DESC')"
-        )
-        op.execute("SELECT add_compression_policy('glucose_reading', compress_after => interval '30 days')")
 
 
 def _upgrade_plain() -> None:
@@ -196,7 +191,6 @@ def downgrade() -> None:
         op.execute("DROP MATERIALIZED VIEW glucose_internal.glucose_daily_cagg")
         op.execute("DROP MATERIALIZED VIEW glucose_internal.glucose_hourly_cagg")
         op.execute("SELECT remove_retention_policy('glucose_reading', if_exists => true)")
-        op.execute("SELECT remove_compression_policy('glucose_reading', if_exists => true)")
     # The hypertable itself goes with revision 0001's DROP TABLE; the extension stays installed
     # (other databases' objects or an admin's choice may depend on it).
     op.execute("DROP SCHEMA glucose_internal CASCADE")

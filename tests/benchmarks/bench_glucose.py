@@ -81,7 +81,8 @@ def fill(db: Database, clinic_id: uuid.UUID, ids: list[uuid.UUID], start: dateti
                 conn.execute(text("SELECT glucose_rollup_refresh(:p, :s, :e)"), {"p": pid, "s": start, "e": end})
     if db.features.timescale_active:
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("CALL refresh_continuous_aggregate('glucose_internal.glucose_hourly_cagg', NULL, NULL)"))
+            for cagg in ("glucose_hourly_cagg", "glucose_daily_cagg"):  # what the refresh policies do
+                conn.execute(text(f"CALL refresh_continuous_aggregate('glucose_internal.{cagg}', NULL, NULL)"))
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE glucose_reading"))
     return total
