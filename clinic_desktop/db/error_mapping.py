@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from psycopg import errors as pg
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
@@ -57,6 +59,7 @@ def map_db_error(error: BaseException) -> DomainError | None:
     orig = getattr(error, "orig", None)
     if isinstance(orig, (pg.UniqueViolation, pg.ExclusionViolation)):
         name = getattr(getattr(orig, "diag", None), "constraint_name", None) or ""
+        name = re.sub(r"^\d+_", "", name)  # a TimescaleDB chunk's copy of the constraint: "<n>_<name>"
         message, field = CONSTRAINT_MESSAGES.get(name, ("This record conflicts with an existing one.", None))
         err = ConflictError(message, field=field)
         err.constraint = name  # type: ignore[attr-defined]

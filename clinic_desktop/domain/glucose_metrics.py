@@ -16,7 +16,8 @@ consensus leaves a choice, so our figures can be checked against `iglu-python`:
   the mean amplitude of the excursions in the direction of the first qualifying one. iglu's
   default is a different algorithm (moving-average crossings, Fernandes 2022), so MAGE is not
   among the figures compared with it.
-Data sufficiency: at least 14 days with data and at least 70 % of possible readings.
+Data sufficiency: at least 14 days of wear (first to last reading) and at least 70 % of possible
+readings in the window.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import numpy as np
 
 SUFFICIENT_DAYS = 14
 SUFFICIENT_ACTIVE_PERCENT = 70.0
+SUFFICIENT_DAYS_SLACK = 1 / 24  # a 14-day window ending "now" holds 14 days less the last minutes
 CGM_INTERVAL_SECONDS = 300.0
 MODD_GRID_SECONDS = 300.0
 MODD_MAX_GAP_SECONDS = 45 * 60.0
@@ -182,9 +184,10 @@ def compute_metrics(times_s: np.ndarray, values: np.ndarray, *, window_seconds: 
     g = np.asarray(values, dtype=float)
     n = int(g.size)
     possible = max(window_seconds / interval_seconds, 1.0)
-    days = float(np.unique(np.floor(t / 86400.0)).size) if n else 0.0
+    # Days of data: the span the sensor was worn (first to last reading), within the window.
+    days = min(window_seconds, float(t[-1] - t[0]) + interval_seconds) / 86400.0 if n else 0.0
     active = min(100.0, 100.0 * n / possible)
-    sufficient = days >= SUFFICIENT_DAYS and active >= SUFFICIENT_ACTIVE_PERCENT
+    sufficient = days >= SUFFICIENT_DAYS - SUFFICIENT_DAYS_SLACK and active >= SUFFICIENT_ACTIVE_PERCENT
     if n == 0:
         return CgmMetrics(0, 0.0, 0.0, False, None, None, None, None, None, None, None, None, None, None)
     mean = float(g.mean())

@@ -111,24 +111,23 @@ class ExportReader(ABC):
             yield self._record(line, cells)
 
     def _record(self, line: int, cells: list[str]) -> ParsedReading | RejectedLine:
-        text = ",".join(cells)[:120]
+        problem = None
         if len(cells) < self.min_cells():
-            return RejectedLine(line, f"line is truncated ({len(cells)} of {len(self.header)} columns)", text)
-        if self.timestamp_format is None:
-            return RejectedLine(line, "no date/time format fits this file's timestamps", text)
-        naive, problem = parse_timestamp(self.timestamp_text(cells), self.timestamp_format)
-        if naive is None:
-            return RejectedLine(line, problem or "bad date", text)
-        unit, problem = self.row_unit(cells)
-        if unit is None:
-            return RejectedLine(line, problem or "unknown unit", text)
-        value, flag, problem = parse_glucose(self.value_text(cells), unit, high_mgdl=self.high_mgdl, low_mgdl=self.low_mgdl)
-        if value is None:
-            return RejectedLine(line, problem or "bad value", text)
-        at, problem = self.clock.to_utc(naive)
-        if at is None:
-            return RejectedLine(line, problem or "bad time", text)
-        return ParsedReading(line, at, value, flag, self.row_context(cells), "")
+            problem = f"line is truncated ({len(cells)} of {len(self.header)} columns)"
+        elif self.timestamp_format is None:
+            problem = "no date/time format fits this file's timestamps"
+        else:
+            naive, problem = parse_timestamp(self.timestamp_text(cells), self.timestamp_format)
+            if naive is not None:
+                unit, problem = self.row_unit(cells)
+                if unit is not None:
+                    value, flag, problem = parse_glucose(self.value_text(cells), unit, high_mgdl=self.high_mgdl,
+                                                         low_mgdl=self.low_mgdl)
+                    if value is not None:
+                        at, problem = self.clock.to_utc(naive)
+                        if at is not None:
+                            return ParsedReading(line, at, value, flag, self.row_context(cells), "")
+        return RejectedLine(line, problem or "unreadable line", ",".join(cells)[:120])
 
     # -- per format -----------------------------------------------------------------------
     @abstractmethod

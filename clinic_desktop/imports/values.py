@@ -32,9 +32,21 @@ def unit_in_header(name: str) -> GlucoseUnit | None:
     return None
 
 
+_ISO_FORMATS = {"%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"}
+
+
 def _parse(text: str, fmt: str) -> datetime | None:
+    text = text.strip()
+    if fmt in _ISO_FORMATS and len(text) == len("2024-01-01T00:00:00") - (3 if fmt.endswith("%M") else 0):
+        # fromisoformat is C-fast; the length check keeps it to exactly this format (it would
+        # also take offsets and fractions, which these formats do not allow).
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+        return value if value.tzinfo is None and (text[10] == fmt[8]) else None
     try:
-        return datetime.strptime(text.strip(), fmt)
+        return datetime.strptime(text, fmt)
     except ValueError:
         return None
 

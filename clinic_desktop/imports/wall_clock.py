@@ -22,9 +22,28 @@ class WallClock:
         self.zone = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
         self._last_utc: datetime | None = None
         self.ambiguous = 0  # readings in a repeated hour, resolved by order
+        self._steady: dict[tuple[int, int, int, int], timedelta | None] = {}  # local hour → its UTC offset or None
+
+    def _offset_of_hour(self, naive: datetime) -> timedelta | None:
+        """The UTC offset valid for the whole local hour of `naive`, or None if a change happens in it."""
+        key = (naive.year, naive.month, naive.day, naive.hour)
+        try:
+            return self._steady[key]
+        except KeyError:
+            hour = datetime(*key)
+            ends = (hour, hour + timedelta(minutes=59, seconds=59))
+            offsets = {t.replace(tzinfo=self.zone, fold=f).utcoffset() for t in ends for f in (0, 1)}
+            self._steady[key] = offsets.pop() if len(offsets) == 1 else None
+            return self._steady[key]
 
     def to_utc(self, naive: datetime) -> tuple[datetime | None, str | None]:
         """(UTC time, None) or (None, reason) for a wall time that does not exist."""
+        offset = self._offset_of_hour(naive)
+        if offset is not None:  # the common case: plain arithmetic, no zone lookups
+            chosen = (naive - offset).replace(tzinfo=_UTC)
+            if self._last_utc is None or chosen > self._last_utc:
+                self._last_utc = chosen
+            return chosen, None
         first = naive.replace(tzinfo=self.zone, fold=0)
         second = naive.replace(tzinfo=self.zone, fold=1)
         if first.utcoffset() != second.utcoffset():

@@ -149,6 +149,8 @@ class GlucoseImportService:
             uow.audit("import", "glucose_reading", None, patient_id=patient_id,
                       changes={"kind": [None, kind], "device_serial": [None, serial], "stored": [None, stored],
                                "duplicates": [None, staged - stored], "rejected": [None, rejected_count]})
+        if stored:
+            self.backend.after_commit(self._db.engine, first, last)
         return ImportResult(stored, staged - stored, rejected_count, first, last, rejected)
 
     @staticmethod

@@ -85,7 +85,7 @@ class GlucoseService:
         with self._db.unit_of_work(actor, read_only=True) as uow:
             checked_patient(uow.session, actor, patient_id)
             zone = clinic_zone(uow.session, actor)
-            times, values, _ = self.backend.raw_points(uow.session, patient_id, start, end)
+            times, values, _ = self.backend.raw_points(uow.session, patient_id, start, end, with_flags=False)
         return times, values, zone
 
     def agp(self, actor: Actor, patient_id: uuid.UUID, *, start: datetime, end: datetime) -> AgpProfile | None:
@@ -159,7 +159,9 @@ class GlucoseService:
             uow.audit("create", "glucose_reading", reading.id, patient_id=patient_id,
                       changes={"source": [None, "manual"], "context": [None, context.value if context else None]})
             uow.changed("glucose_reading", reading.id)
-            return _reading_dto(reading)
+            dto = _reading_dto(reading)
+        self.backend.after_commit(self._db.engine, recorded_at, recorded_at)
+        return dto
 
     # -- alerts and worklist (forwarded) ------------------------------------------------------
     def active_events(self, actor: Actor, patient_id: uuid.UUID | None = None) -> list[EmergencyEventDTO]:

@@ -1,7 +1,7 @@
 """The doctor's review worklist: CGM patients needing attention first, and "mark reviewed".
 
-Figures come from the hourly aggregate (`glucose_hourly`), so the list stays fast for thousands
-of CGM patients. Priority follows the consensus targets for most adults (Battelino 2019):
+Figures come from the daily aggregate (`glucose_daily`, UTC days: the 14 whole days before today
+plus today so far), so the list stays fast for thousands of CGM patients. Priority follows the consensus targets for most adults (Battelino 2019):
 TBR <54 over 1 %, TBR <70 over 4 %, TIR under 70 %, CV over 36 %; plus open alerts and time
 since the last review.
 """
@@ -44,18 +44,20 @@ class ReviewWorklistService:
         a nurse sees the whole clinic.
         """
         actor.require(Role.DOCTOR, Role.NURSE, action="see the review worklist")
-        now = now or datetime.now(timezone.utc)
+        now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
         with self._db.unit_of_work(actor, read_only=True) as uow:
             s = uow.session
             patients = {p.id: p for p in s.execute(self._patients_query(actor)).all()}
             ids = list(patients)
-            stats = self.backend.band_stats(s, ids, now - WINDOW, now + timedelta(hours=1))
+            first_day = (now - WINDOW).replace(hour=0, minute=0, second=0, microsecond=0)
+            stats = self.backend.band_stats(s, ids, first_day, now + timedelta(days=1), level="daily")
+            last_at = self.backend.last_reading_times(s, list(stats))
             events = dict(s.execute(select(EmergencyEvent.patient_id, func.count()).where(
                 EmergencyEvent.patient_id.in_(ids), EmergencyEvent.state.in_(OPEN_STATES))
                 .group_by(EmergencyEvent.patient_id)).all()) if ids else {}
             reviews = dict(s.execute(select(PatientReview.patient_id, func.max(PatientReview.reviewed_at)).where(
                 PatientReview.patient_id.in_(ids)).group_by(PatientReview.patient_id)).all()) if ids else {}
-        rows = [_row(patients[pid], stats.get(pid), events.get(pid, 0), reviews.get(pid), now)
+        rows = [_row(patients[pid], stats.get(pid), events.get(pid, 0), reviews.get(pid), last_at.get(pid), now)
                 for pid in ids if pid in stats or events.get(pid)]
         return sorted(rows, key=lambda r: (-r.priority, r.patient_name))
 
@@ -82,7 +84,8 @@ class ReviewWorklistService:
             uow.changed("patient_review", patient_id)
 
 
-def _row(p, st: BandStats | None, events: int, reviewed: datetime | None, now: datetime) -> WorklistRow:  # noqa: ANN001
+def _row(p, st: BandStats | None, events: int, reviewed: datetime | None, last_at: datetime | None,  # noqa: ANN001
+         now: datetime) -> WorklistRow:
     tir = st.percent(st.in_range) if st else None
     tbr70 = st.percent(st.very_low + st.low) if st else None
     tbr54 = st.percent(st.very_low) if st else None
@@ -101,7 +104,5 @@ def _row(p, st: BandStats | None, events: int, reviewed: datetime | None, now: d
         priority += (70.0 - tir) / 2.0  # the further from target, the higher
     days = (now - reviewed).total_seconds() / 86400.0 if reviewed else NEVER_REVIEWED_DAYS
     priority += min(days, NEVER_REVIEWED_DAYS) / 3.0
-    last_reading = st.last_bucket + timedelta(hours=1) if st and st.last_bucket else None
     return WorklistRow(p.id, f"{p.family_name}, {p.given_name}", p.mrn, GlucoseUnit(p.glucose_unit), tir, tbr70,
-                       tbr54, cv, events, reviewed, min(last_reading, now) if last_reading else None, priority,
-                       tuple(reasons))
+                       tbr54, cv, events, reviewed, last_at, priority, tuple(reasons))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -79,6 +80,8 @@ def test_band_stats_from_the_aggregate_match_the_readings(database, clinic, back
     patient, times, values = trace
     with in_session(database, clinic.clinic_id) as s:
         stats = backend.band_stats(s, [patient], START - timedelta(hours=1), START + timedelta(days=31))[patient]
+        daily = backend.band_stats(s, [patient], START - timedelta(days=1), START + timedelta(days=31), level="daily")[patient]
+    assert (daily.n, daily.very_low, daily.total) == (stats.n, stats.very_low, pytest.approx(stats.total))
     assert stats.n == values.size and stats.mean == pytest.approx(values.mean())
     assert stats.sd == pytest.approx(values.std(ddof=1), rel=1e-6)
     assert stats.very_low == np.count_nonzero(values < 54)
@@ -96,7 +99,8 @@ def test_aggregate_view_shows_only_the_transactions_clinic(database, app_role_da
         assert uow.session.execute(sql, {"p": patient}).scalar() == 0
     with app_role_database.engine.connect() as conn:  # no clinic set: nothing
         assert conn.execute(sql, {"p": patient}).scalar() == 0
-    for internal in ("glucose_internal.glucose_hourly_rollup", "glucose_internal.glucose_hourly_cagg"):
+    internal_kind = "cagg" if database.features.timescale_active else "rollup"
+    for internal in (f"glucose_internal.glucose_hourly_{internal_kind}", f"glucose_internal.glucose_daily_{internal_kind}"):
         with pytest.raises(DomainError), app_role_database.unit_of_work(clinic.doctor, read_only=True) as uow:
             uow.session.execute(text(f"SELECT count(*) FROM {internal}"))
 
@@ -146,3 +150,32 @@ def test_timescale_objects_and_storage_health(database, clinic, require_timescal
     health = GlucoseService(database).storage_health(clinic.admin)
     assert health.timescale_active and health.chunks >= 5  # 30 days in 7-day chunks
     assert any(j.name == "policy_refresh_continuous_aggregate" for j in health.jobs)
+
+
+def test_both_backends_rebucket_the_daily_aggregate_for_long_windows(database, clinic, backend, trace):
+    patient, times, values = trace
+    end = START + timedelta(days=30)
+    with in_session(database, clinic.clinic_id) as s:
+        got = backend.chart_series(s, patient, START, end, 20)  # 36 h per pixel → 2-day buckets of daily rows
+        last = backend.last_reading_times(s, [patient])[patient]
+    assert got.bucket_seconds == 2 * 86400.0
+    day_of = np.floor(times / 86400) * 86400
+    t, lo, hi, mean = expected_buckets(day_of, values, START.timestamp(), 2 * 86400.0)
+    assert np.allclose(got.times, t) and np.allclose(got.mins, lo) and np.allclose(got.maxs, hi)
+    assert np.allclose(got.values, mean, rtol=1e-6) and last.timestamp() == times[-1]
+
+
+def test_imported_history_shows_in_the_aggregates_at_once(database, clinic, require_timescale):
+    from clinic_desktop.services.glucose_import_service import GlucoseImportService
+
+    patient = make_patient(database, clinic.doctor)
+    seed_trace(database, clinic.clinic_id, patient, datetime.now(timezone.utc) - timedelta(days=3), [100.0] * 300)
+    with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for cagg in ("glucose_hourly_cagg", "glucose_daily_cagg"):  # as the policy does: watermark to ~now
+            conn.execute(text(f"CALL refresh_continuous_aggregate('glucose_internal.{cagg}', NULL, now())"))
+    data = Path(__file__).resolve().parents[1] / "data" / "cgm" / "dexcom_clarity_mgdl.csv"
+    GlucoseImportService(database).import_file(clinic.doctor, patient, str(data), kind="dexcom")
+    with in_session(database, clinic.clinic_id) as s:
+        stats = TimescaleBackend().band_stats(s, [patient], datetime(2024, 10, 1, tzinfo=timezone.utc),
+                                              datetime(2024, 11, 1, tzinfo=timezone.utc), level="daily")
+    assert stats[patient].n == 48

@@ -25,6 +25,7 @@ def seed_readings(database: Database, clinic_id: uuid.UUID, patient_id: uuid.UUI
         session.execute(text("INSERT INTO glucose_reading (clinic_id, patient_id, recorded_at, value_mgdl, source, context) "
                              "VALUES (:c, :p, :t, :v, 'dexcom', 'cgm')"), rows)
         backend_for(database).after_write(session, patient_id, start, end)
+    backend_for(database).after_commit(database.engine, start, end)
     return n
 
 

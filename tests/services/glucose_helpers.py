@@ -47,7 +47,7 @@ def make_patient(database: Database, actor, *, family: str = "Doe", unit: Glucos
 
 def seed_trace(database: Database, clinic_id: uuid.UUID, patient_id: uuid.UUID, start: datetime,
                values, *, step: timedelta = timedelta(minutes=5), source: str = "dexcom") -> list[datetime]:
-    """Insert `values` every `step` from `start` and keep the aggregates current (as a writer would)."""
+    """Insert `values` every `step` from `start` and keep the aggregates current (as the services do)."""
     times = [start + i * step for i in range(len(values))]
     rows = [{"c": clinic_id, "p": patient_id, "t": t, "v": float(v)} for t, v in zip(times, values)]
     with Session(database.engine) as session, session.begin():
@@ -55,6 +55,7 @@ def seed_trace(database: Database, clinic_id: uuid.UUID, patient_id: uuid.UUID, 
         session.execute(text("INSERT INTO glucose_reading (clinic_id, patient_id, recorded_at, value_mgdl, source, context) "
                              f"VALUES (:c, :p, :t, :v, '{source}', 'cgm')"), rows)
         backend_for(database).after_write(session, patient_id, times[0], times[-1])
+    backend_for(database).after_commit(database.engine, times[0], times[-1])
     return times
 
 

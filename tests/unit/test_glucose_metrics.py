@@ -83,3 +83,11 @@ def test_sufficiency_needs_14_days_and_70_percent():
 def test_no_readings_gives_no_figures():
     m = compute_metrics(np.array([]), np.array([]), window_seconds=DAY)
     assert m.readings == 0 and m.mean is None and m.ranges is None and not m.sufficient
+
+
+def test_days_of_data_is_the_worn_span_within_the_window():
+    t = grid(14) + 3600.0 * 7  # not aligned on midnight: touches 15 calendar days
+    m = compute_metrics(t, np.full(t.size, 120.0), window_seconds=14 * DAY)
+    assert m.days_with_data == pytest.approx(14.0) and m.sufficient
+    short = compute_metrics(t[:288], np.full(288, 120.0), window_seconds=14 * DAY)
+    assert short.days_with_data == pytest.approx(1.0)

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+import logging
+from datetime import datetime, timedelta
 
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from .backend import TimeSeriesBackend
+
+
+log = logging.getLogger(__name__)
+CAGGS = ("glucose_internal.glucose_hourly_cagg", "glucose_internal.glucose_daily_cagg")
 
 
 class TimescaleBackend(TimeSeriesBackend):
@@ -22,3 +29,20 @@ class TimescaleBackend(TimeSeriesBackend):
 
     def _bucket_sql(self, column: str) -> str:
         return f"time_bucket(make_interval(secs => :w), {column}, origin => :origin)"
+
+    def after_commit(self, engine: Engine, start: datetime, end: datetime) -> None:
+        """Refresh the aggregates over an imported period at once.
+
+        Real-time aggregation only covers hours after the last materialisation, so imported
+        history would otherwise wait for the refresh policy (every 10 minutes — or forever where
+        the server's background jobs fail). Refreshing needs the aggregate's owner and cannot run
+        inside a transaction: where the app's role may not, the policy catches up later.
+        """
+        lo = start.replace(minute=0, second=0, microsecond=0) - timedelta(days=1)
+        hi = end + timedelta(days=1)
+        try:
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                for cagg in CAGGS:
+                    conn.execute(text(f"CALL refresh_continuous_aggregate('{cagg}', :lo, :hi)"), {"lo": lo, "hi": hi})
+        except DBAPIError as exc:  # e.g. not the owner: the refresh policy will do it
+            log.info("continuous aggregate refresh left to the policy (%s)", type(exc.orig).__name__)
