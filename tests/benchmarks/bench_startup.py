@@ -40,7 +40,7 @@ def rss_mb():
 from PySide6.QtCore import QTimer
 
 class FirstPaint(QObject):
-    """Records the first paint of the wanted window, then (login) when signing in becomes possible."""
+    # Records the first paint of the wanted window, then (login) when signing in becomes possible.
     def __init__(self, wanted):
         super().__init__(); self.wanted = wanted; self.painted = None
     def eventFilter(self, obj, event):
