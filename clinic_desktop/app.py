@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -36,6 +35,10 @@ def build_services(runtime: Runtime):  # noqa: ANN201 - qt.app_context.Services
     services = Services(auth=AuthService(db), staff=StaffService(db))
     services.admin = BackupService(db, runtime.owner_target or runtime.app_target)
     _add_optional_services(services, db)
+    if services.glucose is not None:
+        from .services.glucose_import_service import GlucoseImportService
+
+        services.extra["glucose_import"] = GlucoseImportService(db)
     return services
 
 
@@ -91,11 +94,7 @@ def run_gui(args: argparse.Namespace) -> int:
     startup = Startup(app, settings, args)
     status = startup.run()
     startup.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    # Skip the interpreter's final garbage collection of Qt wrappers: PySide 6.12 can abort
-    # there ("bool_dealloc") after a clean shutdown; everything is closed and flushed by now.
-    os._exit(status)
+    return status
 
 
 def resources_dir():  # noqa: ANN201 - Path

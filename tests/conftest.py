@@ -202,29 +202,3 @@ def app_role_database(pg_server: TestServer, database: Database) -> Database:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{role}"')  # owns nothing; only a membership
         admin.dispose()
-
-
-
-
-_EXIT_STATUS: list[int] = []
-
-
-def pytest_sessionfinish(session, exitstatus):  # noqa: ANN001
-    _EXIT_STATUS.append(int(exitstatus))
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_unconfigure(config):  # noqa: ANN001
-    """Leave without the interpreter's final garbage collection.
-
-    PySide 6.12 with pyqtgraph mis-counts references of Python bools somewhere in Qt object
-    teardown; after a run that printed a PDF report and ran background tasks, the interpreter's
-    last collection (after every test has finished and reported) aborts with "bool_dealloc".
-    All results are in by now, so flush and exit with pytest's own status.
-    """
-    import sys
-
-    if _EXIT_STATUS and os.environ.get("CLINIC_TEST_NORMAL_EXIT") != "1":
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(_EXIT_STATUS[-1])

@@ -2,8 +2,8 @@
 
 Panes are built lazily the first time they are shown, each from a `PaneSpec` that the
 composition root (`app.py`) hands in — the window itself knows no service and no pane class.
-A pane that offers an `open_patient` signal gets it routed to `show_patient`, which opens the
-patient in the first pane that can show one (`open_patient` method), in the order given.
+A pane with an `open_patient` signal and an `opens_in` pane key gets the signal routed to
+`show_patient`, which brings that pane forward and calls its `open_patient` method.
 """
 
 from __future__ import annotations
@@ -150,31 +150,23 @@ class MainWindow(QMainWindow):
             pane.setObjectName(f"pane_{key}")
             self.panes[key] = pane
             self.stack.addWidget(pane)
-            if hasattr(pane, "open_patient") and hasattr(pane.open_patient, "connect"):
-                pane.open_patient.connect(self.show_patient)
+            target = getattr(pane, "opens_in", None)  # e.g. the worklist opens patients in "glucose"
+            if target and hasattr(pane, "open_patient") and hasattr(pane.open_patient, "connect"):
+                pane.open_patient.connect(lambda patient, key=target: self.show_patient(patient, key))
         self.stack.setCurrentWidget(pane)
         row = self.specs.index(spec)
         if self.nav.currentRow() != row:
             self.nav.setCurrentRow(row)
         return pane
 
-    def show_patient(self, patient: object, target: str | None = None) -> None:
-        """Open `patient` in the pane `target`, or the first pane after the sender that can show one."""
-        keys = [target] if target else [s.key for s in self.specs]
-        sender = self.sender()
-        for key in keys:
-            spec = next((s for s in self.specs if s.key == key), None)
-            if spec is None:
-                continue
-            pane = self.panes.get(key)
-            if pane is sender:
-                continue
-            pane = pane or self.show_pane(key)
-            opener = getattr(pane, "open_patient", None)
-            if callable(opener) and not hasattr(opener, "connect"):
-                self.show_pane(key)
-                opener(patient)
-                return
+    def show_patient(self, patient: object, target: str) -> None:
+        """Bring the pane `target` forward and open `patient` in it (if this role has that pane)."""
+        if not any(s.key == target for s in self.specs):
+            return
+        pane = self.show_pane(target)
+        opener = getattr(pane, "open_patient", None)
+        if callable(opener) and not hasattr(opener, "connect"):
+            opener(patient)
 
     # -- lock, about, close -------------------------------------------------------------------
     def _verify_password(self, password: str) -> bool:

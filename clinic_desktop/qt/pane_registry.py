@@ -35,6 +35,8 @@ _PANES: tuple[tuple[str, str, str, str, frozenset[Role], str | None, str], ...] 
      "Today's doses across the clinic"),
     ("audit", "Audit trail", "audit_viewer_pane", "AuditViewerPane", frozenset({Role.ADMIN}), "audit",
      "Who viewed or changed what, and when"),
+    ("storage", "Storage health", "storage_health_pane", "StorageHealthPane", frozenset({Role.ADMIN}), "glucose",
+     "Glucose time-series storage and its background jobs"),
     ("staff", "Staff accounts", "staff_admin_pane", "StaffAdminPane", frozenset({Role.ADMIN}), "staff",
      "Add, disable and enable staff accounts"),
 )

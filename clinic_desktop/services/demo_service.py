@@ -90,6 +90,7 @@ class DemoService:
             self._add_cgm(admin, patient_id, index, now)
             report(3 + index, total, f"Loading demo glucose readings ({index + 1} of {self._cgm_patients})…")
         self._add_fingersticks(admin, patient_ids[self._cgm_patients:], now)
+        self._refresh_aggregates(admin, patient_ids, now - timedelta(days=self._cgm_days + 1), now + timedelta(hours=1))
         self._add_appointments(admin, doctors, patient_ids, ZoneInfo(clinic.timezone), now)
         report(total, total, "The demo clinic is ready.")
         return True
@@ -157,6 +158,16 @@ class DemoService:
                     uow.session.flush()
             uow.audit("create", "demo_data", None, changes={"appointments": "past 30 and next 14 days"})
             uow.changed("appointment")
+
+    def _refresh_aggregates(self, admin, patient_ids: list[uuid.UUID], start: datetime, end: datetime) -> None:  # noqa: ANN001
+        """Readings were bulk-loaded: bring the hourly/daily aggregates the charts read up to date."""
+        from ..db.timeseries import backend_for
+
+        backend = backend_for(self._db)
+        with self._db.unit_of_work(admin) as uow:
+            for patient_id in patient_ids:
+                backend.after_write(uow.session, patient_id, start, end)
+        backend.after_commit(self._owner_engine or self._db.engine, start, end)
 
     def _copy_readings(self, admin, rows: list[tuple]) -> None:  # noqa: ANN001
         if self._owner_engine is not None:

@@ -144,6 +144,8 @@ def test_pane_refreshes_when_the_bus_reports_patient_changes(qtbot, database, cl
     pane = PatientListPane(context)
     qtbot.addWidget(pane)
     qtbot.waitUntil(lambda: not pane.model.canFetchMore(QModelIndex()), timeout=10000)
+    pane.model.wait_idle()
+    qtbot.wait(100)  # the first load has been delivered before anything changes
     assert pane.model.rowCount() == 0
     created = register(service, clinic.receptionist)
     context.bus.publish(ChangeSet({"appointment": frozenset()}, remote=True))

@@ -249,8 +249,11 @@ class GlucoseTrendChart(QWidget):
         # Extremes beyond the very-low / very-high thresholds get a dot (the bars colour the rest).
         lows = ok & (mins < style.VERY_LOW_MGDL)
         highs = ok & (maxs > style.VERY_HIGH_MGDL)
-        xs = np.concatenate([centres[lows], centres[highs]])
-        ys = np.concatenate([mins[lows], maxs[highs]])
+        # Sparse data (fingersticks over weeks): a lone bucket has neither a bar height nor a line
+        # segment, so it gets a dot of its own, or it would not show at all.
+        lone = ok & ~lows & ~highs & _isolated(centres, ok, max(3 * series.bucket_seconds, RAW_GAP_SECONDS))
+        xs = np.concatenate([centres[lows], centres[highs], centres[lone]])
+        ys = np.concatenate([mins[lows], maxs[highs], means[lone]])
         self._point_values, self._point_flags = ys, None
         self._points.setData(x=xs, y=style.to_display(ys, unit), brush=self._range_brushes[style.range_codes(ys)],
                              symbol="o", data=np.arange(len(ys)))
@@ -346,3 +349,16 @@ class GlucoseTrendChart(QWidget):
     def _emit_range(self) -> None:
         start, end = self.visible_range()
         self.range_requested.emit(start, end, self.pixel_width())
+
+
+def _isolated(x: np.ndarray, ok: np.ndarray, gap: float) -> np.ndarray:
+    """True where a valid bucket has no valid neighbour within `gap` on either side."""
+    out = np.zeros(len(x), dtype=bool)
+    idx = np.flatnonzero(ok)
+    if len(idx) == 0:
+        return out
+    xs = x[idx]
+    before = np.diff(xs, prepend=-np.inf) > gap
+    after = np.diff(xs, append=np.inf) > gap
+    out[idx] = before & after
+    return out

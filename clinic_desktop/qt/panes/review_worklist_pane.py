@@ -26,6 +26,7 @@ class ReviewWorklistPane(QWidget):
     """Sortable worklist; emits `open_patient(PatientChoice)` for the main window to switch panes."""
 
     open_patient = Signal(object)
+    opens_in = "glucose"  # the main window shows the chosen patient's charts
     title = "Review worklist"
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
