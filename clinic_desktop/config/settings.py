@@ -87,9 +87,16 @@ class SettingsStore:
             return {}
         try:
             raw = json.loads(self.profiles_file.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ValueError(f"Cannot read the settings file {self.profiles_file}: {exc}") from exc
-        return {name: _profile_from_dict(name, data) for name, data in raw.get("profiles", {}).items()}
+        profiles = raw.get("profiles", {}) if isinstance(raw, dict) else None
+        if not isinstance(profiles, dict) or not all(isinstance(v, dict) for v in profiles.values()):
+            raise ValueError(f"The settings file {self.profiles_file} is not a Clinic Desktop profiles file "
+                             "(it was left untouched; move it aside to start afresh).")
+        try:
+            return {name: _profile_from_dict(name, data) for name, data in profiles.items()}
+        except (AttributeError, TypeError, ValueError) as exc:
+            raise ValueError(f"The settings file {self.profiles_file} has an invalid profile: {exc}") from exc
 
     def load_profile(self, name: str) -> ConnectionProfile | None:
         return self.load_profiles().get(name)

@@ -1,0 +1,177 @@
+"""Property-based fuzzing of every form and file reader: no crash, no half-written data, every
+rejection explained (a field or line, and a message).
+
+`targets(examples, db=None)` builds the hypothesis properties with the number of examples wanted:
+the CI test (`tests/unit/test_fuzz_inputs.py`, `tests/services/test_fuzz_forms_db.py`) runs a few
+hundred, the script `tests/benchmarks/fuzz_inputs.py` at least 10,000 each. `OUTCOMES` counts
+accepted and rejected inputs per target, so a run shows it exercised both paths.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from clinic_desktop.config.settings import SettingsStore, validate_profile_name
+from clinic_desktop.domain import patient_rules
+from clinic_desktop.domain.appointment_rules import booking_problems
+from clinic_desktop.domain.errors import DomainError, FieldProblem, ValidationError
+from clinic_desktop.imports import ImportFormatError, ParsedReading, RejectedLine, open_export
+from clinic_desktop.services.passwords import check_password_policy
+
+OUTCOMES: Counter = Counter()
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+FIELDS = sorted(patient_rules._CLEANERS) + ["nickname", ""]  # two that do not exist
+NASTY = st.sampled_from(["", " ", "%", "_", "\\", "'; DROP TABLE patient; --", "\x00", "🙂", "O'Brien", "Ñúñez",
+                         "1e9", "-1", "13/13/2020", "2099-01-01", "+00000", "NaN", "a" * 5000])
+VALUES = st.one_of(st.none(), st.text(max_size=60), NASTY, st.integers(-10**6, 10**6),
+                   st.floats(allow_nan=True, allow_infinity=True), st.dates(), st.booleans())
+DATA = Path(__file__).resolve().parent / "data" / "cgm"
+# Plausible values mixed with hostile ones, so both the accepting and the refusing paths run.
+MRNS = st.from_regex(r"\A[A-Z]{1,3}-?[0-9]{3,8}\Z") | st.text(max_size=20) | NASTY
+NAMES = st.sampled_from(["Zoë", "O'Brien", "Ñúñez", "Smith-Jones", "李", "Anne Marie"]) | st.text(max_size=30) | NASTY
+BIRTHS = st.dates(min_value=datetime(1900, 1, 1).date(), max_value=NOW.date())
+
+
+def _explained(problems) -> bool:  # noqa: ANN001
+    return all(isinstance(p, FieldProblem) and p.message and isinstance(p.message, str) for p in problems)
+
+
+def _settings(examples: int):  # noqa: ANN202
+    return settings(max_examples=examples, deadline=None, derandomize=False,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
+                                           HealthCheck.data_too_large])
+
+
+def patient_form(examples: int) -> Callable[[], None]:
+    @_settings(examples)
+    @given(st.fixed_dictionaries({"mrn": MRNS, "given_name": NAMES, "family_name": NAMES, "date_of_birth": BIRTHS | VALUES})
+           | st.dictionaries(st.sampled_from(FIELDS), VALUES, max_size=8), st.sampled_from(["en_US", "de_DE", "en_GB"]))
+    def check(raw, locale):  # noqa: ANN001
+        cleaned, problems = patient_rules.clean_patient_fields(raw, patient_rules.FieldContext(locale, NOW.date()))
+        assert _explained(problems)
+        assert set(cleaned) <= set(raw)
+        assert all(p.field in raw or p.field in patient_rules.REQUIRED_FIELDS or p.field == "diagnosed_on"
+                   for p in problems)
+        OUTCOMES[("patient form", "rejected" if problems else "accepted")] += 1
+
+    return check
+
+
+def booking_form(examples: int) -> Callable[[], None]:
+    @_settings(examples)
+    @given(st.one_of(st.none(), st.datetimes(timezones=st.sampled_from([timezone.utc, None]))),
+           st.one_of(st.none(), st.integers(-10**5, 10**5)))
+    def check(starts_at, minutes):  # noqa: ANN001
+        problems = booking_problems(starts_at, minutes, now=NOW)
+        assert _explained(problems) and all(p.field for p in problems)
+        OUTCOMES[("booking form", "rejected" if problems else "accepted")] += 1
+
+    return check
+
+
+def password_policy(examples: int) -> Callable[[], None]:
+    @_settings(examples)
+    @given(st.text(max_size=40) | NASTY, st.text(max_size=20))
+    def check(password, username):  # noqa: ANN001
+        try:
+            check_password_policy(password, username=username)
+            OUTCOMES[("password policy", "accepted")] += 1
+        except ValidationError as exc:
+            assert _explained(exc.problems) and all(p.field == "password" for p in exc.problems)
+            OUTCOMES[("password policy", "rejected")] += 1
+
+    return check
+
+
+def settings_file(examples: int) -> Callable[[], None]:
+    """The profiles file as a person or a crash might leave it: read, or refused naming the file."""
+
+    @_settings(examples)
+    @given(st.one_of(st.binary(max_size=300), st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+        max_leaves=12).map(lambda v: json.dumps({"profiles": v}).encode())), st.text(max_size=30))
+    def check(content, name):  # noqa: ANN001
+        with tempfile.TemporaryDirectory() as folder:
+            store = SettingsStore(config_dir=Path(folder), data_dir=Path(folder))
+            store.profiles_file.write_bytes(content)
+            try:
+                store.load_profiles()
+                OUTCOMES[("settings file", "accepted")] += 1
+            except ValueError as exc:
+                assert str(store.profiles_file) in str(exc) or "profile" in str(exc).lower()
+                OUTCOMES[("settings file", "rejected")] += 1
+        try:
+            validate_profile_name(name)
+        except ValueError as exc:
+            assert "Profile name" in str(exc)
+
+    return check
+
+
+def cgm_files(examples: int) -> Callable[[], None]:
+    from tests.unit.test_cgm_imports_fuzz import MAPPING, mutated
+
+    @_settings(examples)
+    @given(mutated() | st.binary(max_size=400), st.sampled_from(["dexcom", "libre", "csv"]))
+    def check(content, kind):  # noqa: ANN001
+        with tempfile.NamedTemporaryFile(suffix=".csv") as handle:
+            handle.write(content)
+            handle.flush()
+            try:
+                reader = open_export(handle.name, kind, "Europe/Berlin", MAPPING)
+                for rec in reader.records():
+                    if isinstance(rec, RejectedLine):
+                        assert rec.line >= 1 and rec.reason
+                    else:
+                        assert isinstance(rec, ParsedReading) and rec.recorded_at.tzinfo is not None
+                OUTCOMES[("CGM file", "read")] += 1
+            except ImportFormatError as exc:
+                assert str(exc)
+                OUTCOMES[("CGM file", "refused")] += 1
+
+    return check
+
+
+def patient_form_db(examples: int, db, actor, count: Callable[[], int]) -> Callable[[], None]:  # noqa: ANN001
+    """Through the service and the real server: a rejection stores nothing, an acceptance one row."""
+    from clinic_desktop.services.patient_service import PatientService
+
+    service = PatientService(db)
+
+    @_settings(examples)
+    @given(st.fixed_dictionaries({"mrn": MRNS, "given_name": NAMES, "family_name": NAMES,
+                                  "date_of_birth": st.one_of(BIRTHS, NASTY, st.text(max_size=12))},
+                                 optional={"phone": st.text(max_size=20) | NASTY, "email": st.text(max_size=30) | NASTY,
+                                           "notes": NASTY, "last_hba1c": VALUES}))
+    def check(data):  # noqa: ANN001
+        before = count()
+        try:
+            service.create(actor, data=data, request_id=uuid.uuid4())
+            assert count() == before + 1
+            OUTCOMES[("patient form (server)", "accepted")] += 1
+        except DomainError as exc:
+            assert str(exc) and count() == before
+            if isinstance(exc, ValidationError):
+                assert _explained(exc.problems) and all(p.field for p in exc.problems)
+            OUTCOMES[("patient form (server)", "rejected")] += 1
+
+    return check
+
+
+def offline_targets(examples: int) -> dict[str, Callable[[], None]]:
+    return {"patient form": patient_form(examples), "booking form": booking_form(examples),
+            "password policy": password_policy(examples), "settings file": settings_file(examples),
+            "CGM file": cgm_files(examples)}
+
+
+__all__ = ["NOW", "OUTCOMES", "offline_targets", "patient_form_db", "timedelta"]
