@@ -6,7 +6,7 @@ Importing this package registers every table on `clinic_desktop.db.base.metadata
 from .clinic import AuditEvent, Clinic, StaffAccount
 from .patient import Caregiver, DoctorProfile, Patient, PatientCaregiver, PatientDoctor
 from .appointment import Appointment, AppointmentSeries
-from .medication import Medication, MedicationDoseLog
+from .medication import Medication, MedicationDoseLog, MedicationPause
 from .glucose import EmergencyEvent, GlucoseReading, PatientReview
 from .security import ClientRequest
 
@@ -22,6 +22,7 @@ __all__ = [
     "GlucoseReading",
     "Medication",
     "MedicationDoseLog",
+    "MedicationPause",
     "Patient",
     "PatientCaregiver",
     "PatientDoctor",
