@@ -162,3 +162,22 @@ def test_bulk_morning_marks_pending_morning_doses(service, clinic, med):
         assert recorded == []
     again = service.mark_morning_taken(clinic.nurse, patient_id=med.patient_id)
     assert again == []  # nothing recorded twice
+
+
+def test_every_n_hours_and_as_needed(service, database, clinic):
+    patient = add_patient(database, clinic.admin)
+    base = twice_daily(start=today() - timedelta(days=2))
+    every8 = service.prescribe(clinic.doctor, patient_id=patient, data=dataclasses.replace(
+        base, drug_name="Amoxicillin", frequency=Frequency.EVERY_N_HOURS, times=("06:00",), every_n_hours=8))
+    prn = service.prescribe(clinic.doctor, patient_id=patient, data=dataclasses.replace(
+        base, drug_name="Glucose gel", frequency=Frequency.AS_NEEDED, times=()))
+    due = service.doses_due(clinic.nurse, patient_id=patient, day=today() - timedelta(days=1))
+    assert [d.scheduled_at for d in due] == [at_local(today() - timedelta(days=1), h) for h in (6, 14, 22)]
+    assert all(d.medication_id == every8.id for d in due)  # as-needed: nothing scheduled
+    with pytest.raises(ValidationError):
+        service.record_dose(clinic.nurse, medication_id=prn.id, scheduled_at=None, status=DoseStatus.MISSED)
+    given = service.record_dose(clinic.nurse, medication_id=prn.id, scheduled_at=None, status=DoseStatus.TAKEN)
+    assert given.scheduled_at == given.taken_at
+    assert any(d.medication_id == prn.id for d in service.doses_due(clinic.nurse, patient_id=patient))
+    report = service.adherence(clinic.doctor, patient)
+    assert all(m.medication_id != prn.id or m.by_days[7].scheduled == 0 for m in report.medications)
