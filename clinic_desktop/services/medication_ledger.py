@@ -12,20 +12,20 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from ..domain.enums import DoseStatus
-from ..domain.medication_schedule import ActiveWindow, Frequency, daily_times, local_day, local_midnight, scheduled_doses
+from ..domain.medication_schedule import ActiveWindow, Frequency, daily_times, dose_instant, local_day, local_midnight
 from .medication_dto import AdherenceFigure, DayMark
 
 TAKEN = (DoseStatus.TAKEN, DoseStatus.TAKEN_LATE)
 
 
-@dataclass(frozen=True)
-class PlanRow:
-    """What the ledger needs of one prescription."""
+class PlanRow(NamedTuple):
+    """What the ledger needs of one prescription (NamedTuples here: tens of thousands per clinic-wide read)."""
 
     id: uuid.UUID
     patient_id: uuid.UUID
@@ -40,8 +40,7 @@ class PlanRow:
     patient_name: str = ""
 
 
-@dataclass(frozen=True)
-class LogRow:
+class LogRow(NamedTuple):
     """One recorded dose."""
 
     id: uuid.UUID
@@ -54,8 +53,7 @@ class LogRow:
     version: int
 
 
-@dataclass(frozen=True)
-class LedgerEntry:
+class LedgerEntry(NamedTuple):
     """A scheduled dose and what happened to it (`log` None: nothing recorded yet)."""
 
     plan: PlanRow
@@ -69,13 +67,19 @@ class LedgerEntry:
 
 def active_window(plan: PlanRow, zone: ZoneInfo, pauses: Iterable[tuple[datetime, datetime | None]] = ()) -> ActiveWindow:
     """When the prescription's doses count: its dates, its replacement/end instants and pauses."""
-    starts = local_midnight(plan.start_date, zone)
+    starts = _midnight(plan.start_date, zone)
     if plan.effective_at is not None and plan.effective_at > starts:
         starts = plan.effective_at
-    ends = local_midnight(plan.end_date + timedelta(days=1), zone) if plan.end_date else None
+    ends = _midnight(plan.end_date + timedelta(days=1), zone) if plan.end_date else None
     if plan.ended_at is not None and (ends is None or plan.ended_at < ends):
         ends = plan.ended_at
     return ActiveWindow(starts, ends, tuple(pauses))
+
+
+@lru_cache(maxsize=4096)
+def _midnight(day: date, zone: ZoneInfo) -> datetime:
+    """Cached: thousands of prescriptions share a handful of start dates."""
+    return local_midnight(day, zone)
 
 
 def build_ledger(
@@ -93,18 +97,33 @@ def build_ledger(
     logs_by_med: dict[uuid.UUID, dict[datetime, LogRow]] = defaultdict(dict)
     for log in logs:
         logs_by_med[log.medication_id][log.scheduled_at] = log
+    instants: dict[tuple[date, time], datetime] = {}  # a clinic has few distinct dose times: convert each once
+    days = [first_day + timedelta(days=k) for k in range((last_day - first_day).days + 1)]
     entries: list[LedgerEntry] = []
+    append = entries.append
     for plan in plans:
         recorded = logs_by_med.get(plan.id, {})
         if plan.frequency is Frequency.AS_NEEDED:
             entries.extend(LedgerEntry(plan, at, log) for at, log in recorded.items())
             continue
         window = active_window(plan, zone, pauses.get(plan.id, ()))
+        starts, ends, paused = window.starts, window.ends, bool(window.pauses)
         times = daily_times(plan.frequency, plan.times, plan.every_n_hours)
-        for at in scheduled_doses(times, first_day, last_day, zone, window):
-            entries.append(LedgerEntry(plan, at, recorded.get(at)))
-    entries.sort(key=lambda e: (e.scheduled_at, e.plan.patient_name, e.plan.summary))
+        for day in days:
+            for at_time in times:
+                key = (day, at_time)
+                at = instants.get(key)
+                if at is None:
+                    at = instants[key] = dose_instant(day, at_time, zone)
+                if at < starts or (ends is not None and at >= ends) or (paused and not window.covers(at)):
+                    continue
+                append(LedgerEntry(plan, at, recorded.get(at)))
+    entries.sort(key=_entry_order)
     return entries
+
+
+def _entry_order(entry: LedgerEntry) -> tuple:
+    return entry.scheduled_at, entry.plan.patient_name, entry.plan.summary
 
 
 def is_due(entry: LedgerEntry, now: datetime, grace: timedelta) -> bool:
