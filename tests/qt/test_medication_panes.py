@@ -160,8 +160,10 @@ def test_prescription_dialog_inline_errors_and_duplicate_confirmation(qtbot, dat
     service, patient, med = seeded
     dialog = PrescriptionDialog(_context(service, clinic.doctor), patient)
     qtbot.addWidget(dialog)
+    dialog.frequency.setCurrentIndex(dialog.frequency.findData(Frequency.AS_NEEDED.value))
+    assert not dialog.times.isEnabled() and dialog.to_input().times == ()
     dialog.drug_name.setText("Insulin glargine")
-    dialog.frequency.setCurrentIndex(4)  # custom times
+    dialog.frequency.setCurrentIndex(dialog.frequency.findData(Frequency.CUSTOM.value))
     dialog.times.setText("08:00, 24:30")
     dialog.submit()
     qtbot.waitUntil(lambda: dialog.error_text("times") != "", timeout=15000)
@@ -174,7 +176,7 @@ def test_prescription_dialog_inline_errors_and_duplicate_confirmation(qtbot, dat
     asked: list[str] = []
     dialog.confirm_duplicate = lambda message: asked.append(message) or True
     dialog.drug_name.setText("Metformin")
-    dialog.frequency.setCurrentIndex(1)
+    dialog.frequency.setCurrentIndex(dialog.frequency.findData(Frequency.TWICE_DAILY.value))
     dialog.times.setText("07:00, 19:00")
     with qtbot.waitSignal(dialog.saved, timeout=15000):
         dialog.submit()

@@ -116,7 +116,7 @@ class PrescriptionDialog(QDialog):
         self.instructions.setPlainText(p.instructions or "")
 
     def _frequency_changed(self) -> None:
-        freq: Frequency = self.frequency.currentData()
+        freq = Frequency(self.frequency.currentData())  # Qt hands the StrEnum back as str
         self.times.setEnabled(freq is not Frequency.AS_NEEDED)
         self.every_n_hours.setEnabled(freq is Frequency.EVERY_N_HOURS)
         self.every_n_hours.setToolTip("Allowed: " + ", ".join(str(n) for n in ALLOWED_INTERVALS) + " hours")
@@ -133,7 +133,7 @@ class PrescriptionDialog(QDialog):
 
     # ----- saving -----
     def to_input(self) -> PrescriptionInput:
-        freq: Frequency = self.frequency.currentData()
+        freq = Frequency(self.frequency.currentData())  # Qt hands the StrEnum back as str
         times = () if freq is Frequency.AS_NEEDED else tuple(t.strip() for t in self.times.text().split(",") if t.strip())
         return PrescriptionInput(
             drug_name=self.drug_name.text(), strength=self.strength.text(), dose=self.dose.text(),
