@@ -71,6 +71,23 @@ WHERE m.clinic_id = :clinic AND s.at < now()
 """
 
 
+def _drop_log_keys(conn) -> list[str]:  # noqa: ANN001
+    """Drop the dose log's constraints and indexes; return the statements that recreate them as migrated."""
+    constraints = conn.execute(text(
+        "SELECT conname, contype, pg_get_constraintdef(oid) AS definition FROM pg_constraint"
+        " WHERE conrelid = 'medication_dose_log'::regclass AND contype IN ('p', 'u', 'f')")).all()
+    indexes = conn.execute(text(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'medication_dose_log'"
+        " AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = 'medication_dose_log'::regclass)")).all()
+    for c in sorted(constraints, key=lambda c: c.contype != "f"):  # foreign keys first
+        conn.execute(text(f'ALTER TABLE medication_dose_log DROP CONSTRAINT "{c.conname}"'))
+    for i in indexes:
+        conn.execute(text(f'DROP INDEX "{i.indexname}"'))
+    keys = [f'ALTER TABLE medication_dose_log ADD CONSTRAINT "{c.conname}" {c.definition}'
+            for c in sorted(constraints, key=lambda c: c.contype == "f")]
+    return keys + [i.indexdef for i in indexes]
+
+
 def seed(engine, scale: float) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID, list[uuid.UUID]]:  # noqa: ANN001
     ids = {"clinic": uuid.uuid4(), "nurse": uuid.uuid4(), "doctor_staff": uuid.uuid4(), "doctor": uuid.uuid4()}
     patients = max(10, int(5000 * scale))
@@ -82,10 +99,15 @@ def seed(engine, scale: float) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID, list[uu
             conn.execute(text(sql), {**ids, "zone": ZONE, "patients": patients, "start": start})
     with engine.connect() as conn:
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        conn.execute(text("SET maintenance_work_mem = '512MB'"))
+        restore = _drop_log_keys(conn)  # bulk load first, build keys and indexes once afterwards
         for k in range(DAYS):
             conn.execute(text(LOG_SQL), {**ids, "zone": ZONE, "day": start + timedelta(days=k)})
             if k % 73 == 0:
                 print(f"  seeding log: day {k + 1}/{DAYS} ({time.perf_counter() - t0:.0f} s)", flush=True)
+        for statement in restore:
+            conn.execute(text(statement))
+        print(f"  keys and indexes rebuilt ({time.perf_counter() - t0:.0f} s)", flush=True)
         conn.execute(text("VACUUM ANALYZE"))
         rows = conn.execute(text("SELECT count(*) FROM medication_dose_log")).scalar()
         patient_ids = [r[0] for r in conn.execute(text("SELECT id FROM patient"))]
