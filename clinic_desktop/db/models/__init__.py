@@ -8,7 +8,7 @@ from .patient import Caregiver, DoctorProfile, Patient, PatientCaregiver, Patien
 from .appointment import Appointment, AppointmentSeries
 from .appointment import AppointmentStatusChange
 from .working_hours import ClinicClosedDay, DoctorWorkingHours
-from .medication import Medication, MedicationDoseLog
+from .medication import Medication, MedicationDoseLog, MedicationPause
 from .glucose import EmergencyEvent, GlucoseReading, PatientReview
 from .security import ClientRequest
 
@@ -27,6 +27,7 @@ __all__ = [
     "GlucoseReading",
     "Medication",
     "MedicationDoseLog",
+    "MedicationPause",
     "Patient",
     "PatientCaregiver",
     "PatientDoctor",

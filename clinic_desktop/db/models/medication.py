@@ -22,6 +22,8 @@ class Medication(ClinicOwnedMixin, TimestampMixin, VersionedMixin, SoftDeleteMix
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="end_not_before_start"),
         Index("ix_medication_patient_id_state", "patient_id", "state"),
         Index("ix_medication_clinic_id_drug_name", "clinic_id", "drug_name"),
+        # Doses due today across the clinic start from the clinic's current prescriptions.
+        Index("ix_medication_clinic_id_state", "clinic_id", "state"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -49,6 +51,13 @@ class Medication(ClinicOwnedMixin, TimestampMixin, VersionedMixin, SoftDeleteMix
     replaces_id: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("medication.id", ondelete="SET NULL")
     )
+    # A replacement made mid-day counts from this instant (the old one counts until it): past
+    # adherence stays true to what was prescribed at the time of each dose.
+    effective_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_by: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("staff_account.id", ondelete="RESTRICT")
+    )
 
 
 class MedicationDoseLog(ClinicOwnedMixin, TimestampMixin, VersionedMixin, Base):
@@ -58,6 +67,8 @@ class MedicationDoseLog(ClinicOwnedMixin, TimestampMixin, VersionedMixin, Base):
     __table_args__ = (
         UniqueConstraint("medication_id", "scheduled_at"),
         Index("ix_medication_dose_log_patient_id_scheduled_at", "patient_id", "scheduled_at"),
+        # The clinic-wide "due today" list reads one day of the whole clinic's log.
+        Index("ix_medication_dose_log_clinic_id_scheduled_at", "clinic_id", "scheduled_at"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -72,5 +83,26 @@ class MedicationDoseLog(ClinicOwnedMixin, TimestampMixin, VersionedMixin, Base):
     taken_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reason: Mapped[str | None] = mapped_column(String(200))
     recorded_by: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("staff_account.id", ondelete="RESTRICT")
+    )
+
+
+class MedicationPause(ClinicOwnedMixin, TimestampMixin, Base):
+    """One pause of a prescription: doses scheduled in [paused_at, resumed_at) do not count."""
+
+    __tablename__ = "medication_pause"
+    __table_args__ = (
+        CheckConstraint("resumed_at IS NULL OR resumed_at >= paused_at", name="resumed_not_before_paused"),
+        Index("ix_medication_pause_medication_id_paused_at", "medication_id", "paused_at"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    medication_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("medication.id", ondelete="CASCADE"), nullable=False
+    )
+    paused_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    resumed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str | None] = mapped_column(String(200))
+    paused_by: Mapped[uuid.UUID | None] = mapped_column(
         UUID(as_uuid=True), ForeignKey("staff_account.id", ondelete="RESTRICT")
     )
