@@ -109,6 +109,13 @@ class MedicationsPane(QWidget):
         self.tabs.addTab(adherence_page, "Adherence")
         self.tabs.addTab(self.glucose_view, "Glucose vs adherence")
         layout = QVBoxLayout(self)
+        if getattr(self._context.services, "patients", None) is not None:
+            from ..widgets.patient_picker import PatientPicker
+
+            self.picker = PatientPicker(self._context, self)
+            self.picker.setPlaceholderText("Find a patient by name, MRN, phone or date of birth")
+            self.picker.patient_chosen.connect(self.open_patient)
+            layout.addWidget(self.picker)
         layout.addWidget(self.title)
         layout.addWidget(self.summary)
         layout.addWidget(self.tabs, 1)
@@ -154,6 +161,12 @@ class MedicationsPane(QWidget):
             b.setEnabled(has_patient)
 
     # ----- loading -----
+    def open_patient(self, patient: object) -> None:
+        """Show a patient chosen in the picker or elsewhere (anything with an id and a name)."""
+        name = getattr(patient, "display_name", None) or getattr(patient, "name", "")
+        unit = getattr(patient, "unit", None) or getattr(patient, "glucose_unit", None) or GlucoseUnit.MG_DL
+        self.set_patient(getattr(patient, "id"), name, GlucoseUnit(unit))
+
     def set_patient(self, patient_id: uuid.UUID | None, display_name: str, unit: GlucoseUnit = GlucoseUnit.MG_DL) -> None:
         """Show this patient (None clears the pane)."""
         self._patient_id, self._unit = patient_id, unit
