@@ -92,6 +92,8 @@ class DemoService:
         self._add_fingersticks(admin, patient_ids[self._cgm_patients:], now)
         self._refresh_aggregates(admin, patient_ids, now - timedelta(days=self._cgm_days + 1), now + timedelta(hours=1))
         self._add_appointments(admin, doctors, patient_ids, ZoneInfo(clinic.timezone), now)
+        nurse = next(a for a in accounts if a.role == Role.NURSE)
+        self._add_medications(admin, doctors, nurse, patient_ids[:80], ZoneInfo(clinic.timezone), now)
         report(total, total, "The demo clinic is ready.")
         return True
 
@@ -158,6 +160,46 @@ class DemoService:
                     uow.session.flush()
             uow.audit("create", "demo_data", None, changes={"appointments": "past 30 and next 14 days"})
             uow.changed("appointment")
+
+    def _add_medications(self, admin, doctors: list[StaffDTO], nurse: StaffDTO, patient_ids: list[uuid.UUID],  # noqa: ANN001
+                         zone: ZoneInfo, now: datetime) -> None:
+        """Prescriptions started 45 days ago and their dose log (mostly taken, some late, missed or skipped)."""
+        from ..db.models import Medication, MedicationDoseLog
+        from ..domain.enums import DoseStatus, MedicationState
+
+        rng = random.Random(5)
+        plans = [("Metformin", "500 mg", "1 tablet", "tablet", "oral", "twice_daily", (time(8, 0), time(20, 0))),
+                 ("Insulin glargine", "100 units/mL", "20 units", "injection", "subcutaneous", "once_daily", (time(22, 0),)),
+                 ("Empagliflozin", "10 mg", "1 tablet", "tablet", "oral", "once_daily", (time(8, 0),)),
+                 ("Atorvastatin", "20 mg", "1 tablet", "tablet", "oral", "once_daily", (time(21, 0),))]
+        first_day = now.astimezone(zone).date() - timedelta(days=45)
+        with self._db.unit_of_work(admin) as uow:
+            for number, patient_id in enumerate(patient_ids):
+                doctor = doctors[number % len(doctors)]
+                for plan in rng.sample(plans, rng.choice([1, 1, 2, 3])):
+                    drug, strength, dose, form, route, frequency, times = plan
+                    med = Medication(id=uuid.uuid4(), clinic_id=admin.clinic_id, patient_id=patient_id, drug_name=drug,
+                                     strength=strength, dose=dose, form=form, route=route, frequency=frequency,
+                                     scheduled_times=list(times), start_date=first_day, prescriber_id=doctor.doctor_id,
+                                     state=MedicationState.ACTIVE, effective_at=datetime.combine(first_day, time(0, 0), zone))
+                    uow.session.add(med)
+                    reliability = rng.uniform(0.75, 0.99)
+                    for offset in range(46):
+                        for at in times:
+                            scheduled = datetime.combine(first_day + timedelta(days=offset), at, zone)
+                            if scheduled > now - timedelta(hours=2) or rng.random() < 0.04:
+                                continue  # not yet due, or never recorded (counts as missed once overdue)
+                            roll = rng.random()
+                            status = (DoseStatus.TAKEN if roll < reliability else DoseStatus.TAKEN_LATE if roll < reliability + 0.04
+                                      else DoseStatus.SKIPPED if roll < reliability + 0.06 else DoseStatus.MISSED)
+                            taken = scheduled + timedelta(minutes=rng.randint(0, 40) if status == DoseStatus.TAKEN else 95)
+                            uow.session.add(MedicationDoseLog(
+                                clinic_id=admin.clinic_id, medication_id=med.id, patient_id=patient_id, scheduled_at=scheduled,
+                                status=status, taken_at=taken if status in (DoseStatus.TAKEN, DoseStatus.TAKEN_LATE) else None,
+                                reason="felt unwell" if status == DoseStatus.SKIPPED else None, recorded_by=nurse.id))
+                uow.session.flush()
+            uow.audit("create", "demo_data", None, changes={"medications": len(patient_ids)})
+            uow.changed("medication")
 
     def _refresh_aggregates(self, admin, patient_ids: list[uuid.UUID], start: datetime, end: datetime) -> None:  # noqa: ANN001
         """Readings were bulk-loaded: bring the hourly/daily aggregates the charts read up to date."""

@@ -67,9 +67,12 @@ def test_demo_clinic_is_made_once_and_its_accounts_sign_in(local_runtime):
         low, high = uow.session.execute(text("SELECT min(value_mgdl), max(value_mgdl) FROM glucose_reading")).one()
         statuses = dict(uow.session.execute(text("SELECT status::text, count(*) FROM appointment GROUP BY 1")).all())
         hours = uow.session.scalar(text("SELECT count(*) FROM doctor_working_hours"))
+        meds, doses = uow.session.execute(text(
+            "SELECT (SELECT count(*) FROM medication), (SELECT count(*) FROM medication_dose_log)")).one()
     assert patients == 20
     assert statuses.get("completed", 0) > 0 and statuses.get("confirmed", 0) + statuses.get("requested", 0) > 0
     assert hours == 4 * 5  # weekday hours for the four demo doctors
+    assert meds >= 20 and doses > meds * 30  # every demo patient here has prescriptions with a dose history
     assert readings > 2 * 3 * 288 * 0.9 and cgm_patients == 20
     assert 40 <= low and high <= 400
     assert demo.ensure_demo_clinic() is False  # never a second clinic, never touching existing data
