@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 
 import pytest
-from sqlalchemy import event
 
 from clinic_desktop.qt.app_context import AppContext, Services
 from clinic_desktop.qt.bus import ChangeBus
@@ -19,23 +17,6 @@ def make_context(database, actor, *, appointments=None) -> AppContext:  # noqa: 
     services = Services(appointments=appointments or AppointmentService(database),
                         patients=PatientSearchStandIn(database))
     return AppContext(services, ChangeBus(), StaffSession(actor, "Test Clinic", "Europe/Berlin", False))
-
-
-@pytest.fixture
-def gui_thread_statements(database):
-    """Every SQL statement run on the GUI (main) thread while the test runs."""
-    seen: list[str] = []
-    main = threading.main_thread()
-
-    def record(conn, cursor, statement, *args):  # noqa: ANN001, ANN002
-        if threading.current_thread() is main:
-            seen.append(statement)
-
-    event.listen(database.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(database.engine, "before_cursor_execute", record)
 
 
 @pytest.fixture(autouse=True)

@@ -18,7 +18,7 @@ from clinic_desktop.qt.models.appointment_list_model import AppointmentListModel
 from clinic_desktop.services.appointment_service import AppointmentService
 
 from ..services.appointment_support import add_patient, at, future_monday
-from .calendar_fixtures import drain_background_tasks, gui_thread_statements, make_context  # noqa: F401 - fixtures
+from .calendar_fixtures import drain_background_tasks, make_context  # noqa: F401 - fixtures
 
 
 def _count(database, patient_id) -> int:

@@ -17,7 +17,7 @@ from clinic_desktop.qt.panes.calendar_pane import DAY, LIST, RECEPTION, WEEK, Ca
 from clinic_desktop.services.appointment_service import AppointmentService
 
 from ..services.appointment_support import add_doctor, add_patient, at, future_monday
-from .calendar_fixtures import drain_background_tasks, gui_thread_statements, make_context  # noqa: F401 - fixtures
+from .calendar_fixtures import drain_background_tasks, make_context  # noqa: F401 - fixtures
 
 R = AppointmentReason.ROUTINE
 

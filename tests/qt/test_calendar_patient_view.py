@@ -10,7 +10,7 @@ from clinic_desktop.qt.panes.patient_appointments_view import PatientAppointment
 from clinic_desktop.services.appointment_service import AppointmentService
 
 from ..services.appointment_support import add_patient, at, future_monday
-from .calendar_fixtures import drain_background_tasks, gui_thread_statements, make_context  # noqa: F401 - fixtures
+from .calendar_fixtures import drain_background_tasks, make_context  # noqa: F401 - fixtures
 
 
 def test_upcoming_past_and_no_shows(qtbot, database, clinic, gui_thread_statements):

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 from datetime import date, timedelta
 
 import pytest
 from PySide6.QtCore import QThreadPool
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from clinic_desktop.db.models import Patient
 from clinic_desktop.domain.changes import ChangeSet
@@ -22,23 +21,6 @@ from clinic_desktop.services.auth_service import StaffSession
 from clinic_desktop.services.glucose_service import GlucoseService
 
 from .glucose_db_seed import now_utc, seed_readings
-
-
-@pytest.fixture
-def gui_thread_statements(database):
-    """Every SQL statement run on the GUI (main) thread while the test runs."""
-    seen: list[str] = []
-    main = threading.main_thread()
-
-    def record(conn, cursor, statement, *args):  # noqa: ANN001, ANN002
-        if threading.current_thread() is main:
-            seen.append(statement)
-
-    event.listen(database.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(database.engine, "before_cursor_execute", record)
 
 
 @pytest.fixture

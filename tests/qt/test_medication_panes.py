@@ -4,12 +4,10 @@ records doses; the prescription dialog validates inline and asks before a duplic
 from __future__ import annotations
 
 import dataclasses
-import threading
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event
 
 from clinic_desktop.domain.enums import DoseStatus, MedicationState
 from clinic_desktop.domain.medication_schedule import Frequency
@@ -28,18 +26,6 @@ from clinic_desktop.services.medication_service import MedicationService
 from ..services.medication_support import BERLIN, add_patient, at_local, today, twice_daily
 
 
-@pytest.fixture
-def gui_sql(database):
-    seen: list[str] = []
-    main = threading.main_thread()
-
-    def record(conn, cursor, statement, *args):  # noqa: ANN001, ANN002
-        if threading.current_thread() is main:
-            seen.append(statement)
-
-    event.listen(database.engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(database.engine, "before_cursor_execute", record)
 
 
 @pytest.fixture

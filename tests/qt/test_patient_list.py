@@ -4,12 +4,11 @@ qtmodeltester, search as you type (debounced, newest wins), bus refresh, CSV exp
 from __future__ import annotations
 
 import csv
-import threading
 from datetime import date
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from clinic_desktop.domain.changes import ChangeSet
 from clinic_desktop.qt.app_context import AppContext, Services
@@ -29,18 +28,6 @@ from clinic_desktop.services.patient_service import PatientService
 from tests.services.patient_support import register
 
 
-@pytest.fixture
-def gui_thread_sql(database):
-    seen: list[str] = []
-    main = threading.main_thread()
-
-    def record(conn, cursor, statement, *args):  # noqa: ANN001, ANN002
-        if threading.current_thread() is main:
-            seen.append(statement)
-
-    event.listen(database.engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(database.engine, "before_cursor_execute", record)
 
 
 def bulk(database, clinic, n: int) -> None:
