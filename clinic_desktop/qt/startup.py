@@ -13,7 +13,7 @@ import argparse
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEventLoop, QObject, Qt
+from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox, QProgressDialog, QWidget
 
 from .. import app as composition
@@ -101,6 +101,22 @@ def _seed_demo(runtime: "Runtime", state: TaskState) -> None:
               flush=True)
 
 
+class _AfterFirstPaint(QObject):
+    """Calls `then` (once) right after `widget` has painted for the first time."""
+
+    def __init__(self, widget: QWidget, then: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self._then = then
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.Paint and self._then is not None:
+            then, self._then = self._then, None
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, then)
+        return False
+
+
 class Startup(QObject):
     """Owns the runtime and the listener for the life of the app."""
 
@@ -183,8 +199,13 @@ class Startup(QObject):
                 if text:
                     dialog.set_opening(text)
 
-            self._open_runner.run(lambda state: open_and_prepare(profile, settings, password, demo=demo, state=state),
-                                  opened, failed, on_progress=progress)
+            def start_opening() -> None:
+                self._open_runner.run(lambda state: open_and_prepare(profile, settings, password, demo=demo, state=state),
+                                      opened, failed, on_progress=progress)
+
+            # Start the heavy work once the window has painted: the worker's imports would
+            # otherwise compete with the first paint for the interpreter.
+            self._first_paint = _AfterFirstPaint(dialog, start_opening)
         accepted = dialog.exec() == LoginDialog.DialogCode.Accepted and dialog.session is not None
         self._open_runner.wait_idle()
         QApplication.processEvents()  # deliver a runtime that finished opening after a cancel, to close it

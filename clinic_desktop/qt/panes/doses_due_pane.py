@@ -38,6 +38,7 @@ class DosesDuePane(QWidget):
         self._timer = QTimer(self, interval=REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
         self._timer.start()
+        self.refresh()  # today's list as soon as the pane opens, not only at the next timer tick
 
     def _build(self) -> None:
         self.filter = QLineEdit(placeholderText="Filter by patient or medication", clearButtonEnabled=True)
