@@ -120,6 +120,8 @@ def start_listener(runtime: Runtime, session: StaffSession, relay) -> ChangeList
 
 
 def stored_password(profile: ConnectionProfile) -> str | None:
-    from .config import secrets
+    if profile.is_local:
+        return None  # peer authentication: a local profile has no password at all
+    from .config import secrets  # keyring's backends are slow to import: only when needed
 
     return None if profile.is_local else secrets.get_password(profile.name)

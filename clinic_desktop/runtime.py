@@ -50,6 +50,7 @@ class Runtime:
     database: Database
     cluster: LocalCluster | None = None
     owner_target: ConnectTarget | None = None
+    demo_loader: object | None = None  # set by the GUI when the demo's CGM traces load in the background
 
     def close(self, *, stop_local_server: bool = True) -> None:
         """Dispose of the pool; stop the local cluster if this process started it."""

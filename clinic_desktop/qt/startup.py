@@ -66,7 +66,7 @@ def run_with_progress(title: str, op: Callable[[TaskState], Any], parent: QWidge
 
 def open_and_prepare(profile: ConnectionProfile, settings: SettingsStore, password: str | None, *, demo: bool,
                      state: TaskState) -> "Runtime":
-    """Worker thread: open the profile, and fill the demo clinic the first time."""
+    """Worker thread: open the profile, and make the demo clinic the first time (CGM traces follow later)."""
     from ..runtime import open_profile
 
     def progress(text: str, done: int, total: int) -> None:
@@ -75,7 +75,7 @@ def open_and_prepare(profile: ConnectionProfile, settings: SettingsStore, passwo
     runtime = open_profile(profile, settings, password=password, progress=progress)
     if demo:
         try:
-            _seed_demo(runtime, state)
+            runtime.demo_loader = _seed_demo(runtime, state)
         except BaseException:
             runtime.close()
             raise
@@ -83,22 +83,51 @@ def open_and_prepare(profile: ConnectionProfile, settings: SettingsStore, passwo
     return runtime
 
 
-def _seed_demo(runtime: "Runtime", state: TaskState) -> None:
-    from ..db.engine import create_app_engine
+def _seed_demo(runtime: "Runtime", state: TaskState):  # noqa: ANN202 - DemoCgmLoader | None
     from ..services.demo_service import DEMO_PASSWORD, DEMO_USERS, DemoService
 
-    owner = runtime.owner_target
-    owner_engine = create_app_engine(owner, application_name="clinic-desktop demo") if owner else None
-    try:
-        created = DemoService(runtime.database, owner_engine=owner_engine).ensure_demo_clinic(
-            progress=lambda d, t, s: state.report(d, t, s))
-    finally:
-        if owner_engine is not None:
-            owner_engine.dispose()
-    if created:
-        # The demo's invented accounts are printed for the person trying the app (README lists them too).
-        print(f"Clinic Desktop demo — sign in as one of: {', '.join(DEMO_USERS)}; password: {DEMO_PASSWORD}",
-              flush=True)
+    service = DemoService(runtime.database)
+    created = service.ensure_demo_clinic(progress=lambda d, t, s: state.report(d, t, s), defer_cgm=True)
+    if not created:
+        return DemoCgmLoader(runtime, service) if service.has_deferred_cgm else None
+    # The demo's invented accounts are printed for the person trying the app (README lists them too).
+    print(f"Clinic Desktop demo — sign in as one of: {', '.join(DEMO_USERS)}; password: {DEMO_PASSWORD}", flush=True)
+    return DemoCgmLoader(runtime, service)
+
+
+class DemoCgmLoader:
+    """Loads the demo's CGM traces on a plain thread after sign-in is possible; charts fill as it goes."""
+
+    def __init__(self, runtime: "Runtime", service) -> None:  # noqa: ANN001
+        import threading
+
+        self._runtime, self._service = runtime, service
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="demo-cgm", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        from ..db.engine import create_app_engine
+
+        owner = self._runtime.owner_target
+        engine = create_app_engine(owner, application_name="clinic-desktop demo") if owner else None
+        try:
+            self._service._owner_engine = engine  # the owner may COPY directly (no row-level security)
+            self._service.load_deferred_cgm(stop=self._stop.is_set)
+        except Exception:  # noqa: BLE001 - a demo nicety must never take the app down
+            import logging
+
+            logging.getLogger(__name__).warning("Loading the demo CGM data stopped early", exc_info=True)
+        finally:
+            if engine is not None:
+                engine.dispose()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(60)
 
 
 class _AfterFirstPaint(QObject):
@@ -132,6 +161,7 @@ class Startup(QObject):
         self.relay = ListenerRelay(self.bus)
         self._sign_out = False
         self._open_runner = TaskRunner(self)
+        self._demo_loader: DemoCgmLoader | None = None
 
     def run(self) -> int:
         profile = composition.choose_profile(self.args, self.settings)
@@ -173,7 +203,7 @@ class Startup(QObject):
     def _login_hint(self) -> str:
         if not self.args.demo:
             return ""
-        from ..services.demo_service import DEMO_PASSWORD, DEMO_USERS
+        from ..domain.demo_accounts import DEMO_PASSWORD, DEMO_USERS
 
         return ("Demo accounts: " + ", ".join(DEMO_USERS) + f" — password “{DEMO_PASSWORD}”. "
                 "The demo database holds invented patients only.")
@@ -190,6 +220,10 @@ class Startup(QObject):
             def opened(runtime: "Runtime") -> None:
                 self._adopt(runtime)
                 dialog.set_ready(self._login)
+                loader = getattr(runtime, "demo_loader", None)
+                if loader is not None:
+                    self._demo_loader = loader
+                    loader.start()
 
             def failed(exc: BaseException) -> None:
                 dialog.set_failed(str(exc) if isinstance(exc, DomainError)
@@ -274,6 +308,8 @@ class Startup(QObject):
     def shutdown(self) -> None:
         self._close_main_window()
         self._open_runner.wait_idle()
+        if self._demo_loader is not None:
+            self._demo_loader.stop()
         if self.runtime is not None:
             self.runtime.close()
             self.runtime = None

@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from ..db.bulk import copy_via_staging
 from ..db.database import Database
 from ..db.models import Patient
+from ..domain.demo_accounts import DEMO_PASSWORD, DEMO_STAFF, DEMO_USERS
 from ..domain.cgm_simulation import PROFILES, fingerstick_times, hba1c_from_mean, simulate_cgm
 from ..domain.enums import (
     AppointmentReason,
@@ -34,17 +35,7 @@ from ..domain.enums import (
 )
 from .staff_service import StaffDTO, StaffService
 
-DEMO_PASSWORD = "Demo-Clinic-2026"
-_STAFF = (
-    ("dr.meyer", "Dr. Anna Meyer", Role.DOCTOR),
-    ("dr.okafor", "Dr. Chidi Okafor", Role.DOCTOR),
-    ("dr.haddad", "Dr. Samir Haddad", Role.DOCTOR),
-    ("dr.lindqvist", "Dr. Elsa Lindqvist", Role.DOCTOR),
-    ("nurse.lee", "Min-jun Lee", Role.NURSE),
-    ("nurse.adeyemi", "Grace Adeyemi", Role.NURSE),
-    ("reception", "Sofia Rossi", Role.RECEPTIONIST),
-)
-DEMO_USERS = ("admin",) + tuple(username for username, _name, _role in _STAFF)
+_STAFF = tuple((username, name, Role(role)) for username, name, role in DEMO_STAFF)
 _GIVEN = ("Amelia", "Jonas", "Leila", "Mateo", "Noor", "Oskar", "Priya", "Rafael", "Sanna", "Tomás", "Yara", "Zoë",
           "Björn", "Chloé", "Dmitri", "Elif", "Farah", "Gustav", "Hana", "Idris", "Jürgen", "Kaito", "Lucía", "Malik")
 _FAMILY = ("Andersson", "Bauer", "Costa", "Dubois", "Eriksen", "Fischer", "García", "Hoffmann", "Ivanova", "Jansen",
@@ -62,15 +53,22 @@ class DemoService:
         # Setup runs with the owner's connection where there is one (the local cluster): plain COPY
         # is then allowed, ten times faster than the staging path that the workstation role needs.
         self._owner_engine = owner_engine
+        self._deferred: tuple | None = None
         self._patients, self._cgm_patients, self._cgm_days = patients, cgm_patients, cgm_days
 
-    def ensure_demo_clinic(self, *, progress: Progress | None = None, today: date | None = None) -> bool:
-        """Create the demo clinic unless a clinic exists; True when it was created now."""
+    def ensure_demo_clinic(self, *, progress: Progress | None = None, today: date | None = None,
+                           defer_cgm: bool = False) -> bool:
+        """Create the demo clinic unless a clinic exists; True when it was created now.
+
+        With `defer_cgm`, the CGM traces (the bulk of the data) are left for `load_deferred_cgm`, so
+        the app can let people sign in after a few seconds and fill the charts in the background.
+        """
         staff = StaffService(self._db)
         if staff.has_any_clinic():
+            self._resume_unfinished_cgm()
             return False
         report = progress or (lambda d, t, s: None)
-        total = 3 + self._cgm_patients
+        total = 4 + (0 if defer_cgm else self._cgm_patients)
         report(0, total, "Creating the demo clinic and its staff…")
         clinic, admin_dto = staff.create_first_clinic(clinic_name="Riverside Diabetes Centre (demo)",
                                                       timezone="Europe/Berlin", admin_username="admin",
@@ -85,17 +83,60 @@ class DemoService:
         report(1, total, "Registering demo patients…")
         now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
         patient_ids = self._add_patients(admin, doctors, today or now.date())
-        report(2, total, "Loading demo glucose readings…")
-        for index, patient_id in enumerate(patient_ids[: self._cgm_patients]):
-            self._add_cgm(admin, patient_id, index, now)
-            report(3 + index, total, f"Loading demo glucose readings ({index + 1} of {self._cgm_patients})…")
+        report(2, total, "Booking the demo calendar and prescriptions…")
         self._add_fingersticks(admin, patient_ids[self._cgm_patients:], now)
-        self._refresh_aggregates(admin, patient_ids, now - timedelta(days=self._cgm_days + 1), now + timedelta(hours=1))
+        self._refresh_aggregates(admin, patient_ids[self._cgm_patients:], now - timedelta(days=31), now + timedelta(hours=1))
         self._add_appointments(admin, doctors, patient_ids, ZoneInfo(clinic.timezone), now)
         nurse = next(a for a in accounts if a.role == Role.NURSE)
         self._add_medications(admin, doctors, nurse, patient_ids[:80], ZoneInfo(clinic.timezone), now)
+        self._deferred = (admin, patient_ids[: self._cgm_patients], now)
+        if not defer_cgm:
+            self.load_deferred_cgm(progress=lambda d, t, text: report(3 + d, total, text))
         report(total, total, "The demo clinic is ready.")
         return True
+
+    @property
+    def has_deferred_cgm(self) -> bool:
+        return self._deferred is not None
+
+    def _resume_unfinished_cgm(self) -> None:
+        """A demo clinic whose CGM loading was interrupted (the app closed early) gets the rest later."""
+        from sqlalchemy import text
+
+        from ..db.unit_of_work import set_transaction_clinic
+        from ..domain.actor import Actor
+
+        with self._db.unit_of_work(None, read_only=True) as uow:
+            found = uow.session.execute(text("SELECT staff_id, clinic_id FROM auth_find_staff('admin')")).first()
+            if found is None:
+                return
+            set_transaction_clinic(uow.session, found.clinic_id)
+            if not uow.session.scalar(text("SELECT name LIKE '%(demo)' FROM clinic WHERE id = :c"), {"c": found.clinic_id}):
+                return
+            rows = uow.session.execute(text(
+                "SELECT p.id FROM patient p WHERE p.mrn <= :last AND NOT EXISTS "
+                "(SELECT 1 FROM glucose_reading g WHERE g.patient_id = p.id) ORDER BY p.mrn"),
+                {"last": f"D{self._cgm_patients:05d}"}).scalars().all()
+        if rows:
+            admin = Actor(staff_id=found.staff_id, clinic_id=found.clinic_id, role=Role.ADMIN, username="admin")
+            self._deferred = (admin, list(rows), datetime.now(timezone.utc).replace(second=0, microsecond=0))
+
+    def load_deferred_cgm(self, *, progress: Progress | None = None, stop: Callable[[], bool] | None = None) -> int:
+        """Load the CGM traces left by `ensure_demo_clinic(defer_cgm=True)`; returns patients loaded."""
+        if self._deferred is None:
+            return 0
+        admin, patient_ids, now = self._deferred
+        self._deferred = None
+        for index, patient_id in enumerate(patient_ids):
+            if stop is not None and stop():
+                break
+            self._add_cgm(admin, patient_id, index, now)
+            self._refresh_aggregates(admin, [patient_id], now - timedelta(days=self._cgm_days + 1), now + timedelta(hours=1))
+            if progress:
+                progress(index + 1, len(patient_ids), f"Loading demo CGM data ({index + 1} of {len(patient_ids)})…")
+        else:
+            return len(patient_ids)
+        return index
 
     def _add_patients(self, admin, doctors: list[StaffDTO], today: date) -> list[uuid.UUID]:  # noqa: ANN001
         rng = random.Random(2026)
@@ -209,6 +250,7 @@ class DemoService:
         with self._db.unit_of_work(admin) as uow:
             for patient_id in patient_ids:
                 backend.after_write(uow.session, patient_id, start, end)
+            uow.changed("glucose", *patient_ids)  # open charts and worklists refresh
         backend.after_commit(self._owner_engine or self._db.engine, start, end)
 
     def _copy_readings(self, admin, rows: list[tuple]) -> None:  # noqa: ANN001
@@ -230,6 +272,10 @@ class DemoService:
         profile = list(PROFILES.values())[index % len(PROFILES)]
         start = now - timedelta(days=self._cgm_days)
         stamps, values = simulate_cgm(start, self._cgm_days, profile=profile, seed=index)
+        if self._owner_engine is not None:
+            self._copy_cgm_text(admin, patient_id, stamps, values)
+            self._set_hba1c(admin, patient_id, float(np.mean(values)))
+            return
         utc_stamps = stamps.astype("datetime64[us]").astype(datetime)
         rows = [
             (uuid.uuid4(), admin.clinic_id, patient_id, ts.replace(tzinfo=timezone.utc), float(v), ReadingSource.DEMO.value,
@@ -238,6 +284,19 @@ class DemoService:
         ]
         self._copy_readings(admin, rows)
         self._set_hba1c(admin, patient_id, float(np.mean(values)))
+
+    def _copy_cgm_text(self, admin, patient_id: uuid.UUID, stamps: np.ndarray, values: np.ndarray) -> None:  # noqa: ANN001
+        """One patient's trace as a single COPY text block (the owner's setup path; ids from the server)."""
+        flags = np.where(values <= 40, "low", np.where(values >= 400, "high", "none"))
+        prefix = f"{admin.clinic_id}\t{patient_id}\t"
+        times = np.datetime_as_string(stamps, unit="s")
+        block = "".join(f"{prefix}{t}+00\t{v:.0f}\tdemo\t{f}\n" for t, v, f in zip(times, values, flags))
+        with self._owner_engine.begin() as conn:
+            raw = conn.connection.driver_connection
+            with raw.cursor() as cur, cur.copy(
+                "COPY glucose_reading (clinic_id, patient_id, recorded_at, value_mgdl, source, flag) FROM STDIN"
+            ) as copy:
+                copy.write(block)
 
     def _set_hba1c(self, admin, patient_id: uuid.UUID, mean: float) -> None:  # noqa: ANN001
         with self._db.unit_of_work(admin) as uow:

@@ -76,3 +76,24 @@ def test_demo_clinic_is_made_once_and_its_accounts_sign_in(local_runtime):
     assert readings > 2 * 3 * 288 * 0.9 and cgm_patients == 20
     assert 40 <= low and high <= 400
     assert demo.ensure_demo_clinic() is False  # never a second clinic, never touching existing data
+
+
+def test_demo_cgm_loads_after_sign_in_is_possible_and_resumes_if_interrupted(local_runtime):
+    runtime, _settings, _steps = local_runtime
+    demo = DemoService(runtime.database, patients=12, cgm_patients=3, cgm_days=2)
+    assert demo.ensure_demo_clinic(defer_cgm=True) is True
+    session = AuthService(runtime.database).login("nurse.lee", DEMO_PASSWORD)  # signing in works already
+
+    def cgm_patients() -> int:
+        with runtime.database.unit_of_work(session.actor, read_only=True) as uow:
+            return uow.session.scalar(text("SELECT count(DISTINCT patient_id) FROM glucose_reading "
+                                           "JOIN patient p ON p.id = patient_id WHERE p.mrn <= 'D00003'"))
+
+    assert cgm_patients() == 0
+    calls = iter([False, True])  # the app closes after the first patient
+    assert demo.load_deferred_cgm(stop=lambda: next(calls)) == 1
+    assert cgm_patients() == 1
+    later = DemoService(runtime.database, patients=12, cgm_patients=3, cgm_days=2)
+    assert later.ensure_demo_clinic() is False and later.has_deferred_cgm
+    assert later.load_deferred_cgm() == 2
+    assert cgm_patients() == 3
