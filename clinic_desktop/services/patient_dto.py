@@ -33,6 +33,7 @@ class PatientSummary:
     phone_e164: str | None = None
     match: str = "name"  # which key matched: name, mrn, phone, dob
     score: float = 1.0
+    glucose_unit: GlucoseUnit | None = None  # the patient's preferred unit, for charts opened from a hit
 
 
 class PatientSort(StrEnum):

@@ -79,7 +79,7 @@ def search_patients(
 def _base(clinic_id: uuid.UUID, include_archived: bool) -> Select:
     stmt = select(
         Patient.id, Patient.mrn, Patient.family_name, Patient.given_name, Patient.date_of_birth,
-        Patient.deleted_at, Patient.phone_e164,
+        Patient.deleted_at, Patient.phone_e164, Patient.glucose_unit,
     ).where(Patient.clinic_id == clinic_id)
     if not include_archived:
         stmt = stmt.where(Patient.deleted_at.is_(None))
@@ -141,6 +141,7 @@ def _summary(row, kind: str, score: float) -> PatientSummary:  # noqa: ANN001
         date_of_birth=row.date_of_birth,
         archived=row.deleted_at is not None,
         phone_e164=row.phone_e164,
+        glucose_unit=row.glucose_unit,
         match=kind,
         score=score,
     )

@@ -68,7 +68,7 @@ class GlucoseGateway:
         text = text.strip()
         patients = getattr(self._services, "patients", None)
         if patients is not None and hasattr(patients, "search"):
-            found = patients.search(self._actor, text, limit=limit)
+            found = patients.search(self._actor, text=text, limit=limit)
             rows = getattr(found, "rows", found)
             return [self._choice_from_patient(p) for p in rows][:limit]
         needle = text.casefold()
