@@ -11,11 +11,10 @@ import os
 from alembic import context
 from sqlalchemy import Engine, create_engine, pool
 
-from clinic_desktop.db.base import metadata
-import clinic_desktop.db.models  # noqa: F401 - registers every table on the metadata
+from clinic_desktop.db.schema_compare import autogenerate_options, comparison_metadata
 
 config = context.config
-target_metadata = metadata
+target_metadata = comparison_metadata()
 
 
 def _engine() -> Engine:
@@ -54,6 +53,7 @@ def _run(connection) -> None:  # noqa: ANN001
         target_metadata=target_metadata,
         transaction_per_migration=True,
         compare_server_default=False,
+        **autogenerate_options(),
     )
     with context.begin_transaction():
         context.run_migrations()

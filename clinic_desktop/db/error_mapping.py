@@ -73,4 +73,6 @@ def map_db_error(error: BaseException) -> DomainError | None:
         return ConnectionLost("The database took too long to answer and the request was cancelled. Try again.")
     if isinstance(orig, pg.InsufficientPrivilege):
         return DomainError("The database account of this workstation is not allowed to do this.")
+    if isinstance(orig, pg.WithCheckOptionViolation):  # a write through a clinic-isolating view (readings)
+        return DomainError("This record belongs to another clinic; it cannot be written from this one.")
     return None

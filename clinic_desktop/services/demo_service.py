@@ -258,7 +258,7 @@ class DemoService:
             with self._owner_engine.begin() as conn:
                 raw = conn.connection.driver_connection
                 with raw.cursor() as cur, cur.copy(
-                    "COPY glucose_reading (id, clinic_id, patient_id, recorded_at, value_mgdl, source, flag) FROM STDIN"
+                    "COPY glucose_internal.glucose_reading (id, clinic_id, patient_id, recorded_at, value_mgdl, source, flag) FROM STDIN"
                 ) as copy:
                     for row in rows:
                         copy.write_row(row)
@@ -294,7 +294,7 @@ class DemoService:
         with self._owner_engine.begin() as conn:
             raw = conn.connection.driver_connection
             with raw.cursor() as cur, cur.copy(
-                "COPY glucose_reading (clinic_id, patient_id, recorded_at, value_mgdl, source, flag) FROM STDIN"
+                "COPY glucose_internal.glucose_reading (clinic_id, patient_id, recorded_at, value_mgdl, source, flag) FROM STDIN"
             ) as copy:
                 copy.write(block)
 

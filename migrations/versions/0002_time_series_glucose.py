@@ -16,8 +16,8 @@ With TimescaleDB (available on the server AND preloaded):
   row security ("columnstore cannot be used on table with row security") and refuses ENABLE ROW
   LEVEL SECURITY on a hypertable with columnstore ("operation not supported on hypertables that
   have columnstore enabled"); revision 0006 isolates clinics by RLS on every clinic-owned table,
-  this one included. Clinic isolation wins; compression (after 30 days, segmented by patient_id)
-  needs isolation of this table by other means first (see the issue note).
+  this one included. Revision 0007 isolates this table by a view instead and then enables
+  compression (after 30 days, segmented by patient_id).
 
 On plain PostgreSQL the same numbers live in real tables `glucose_internal.glucose_hourly_rollup`
 and `glucose_daily_rollup` kept current by `glucose_rollup_refresh(patient, from, to)` (SECURITY DEFINER), which the

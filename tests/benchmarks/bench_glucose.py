@@ -84,7 +84,7 @@ def fill(db: Database, clinic_id: uuid.UUID, ids: list[uuid.UUID], start: dateti
             for cagg in ("glucose_hourly_cagg", "glucose_daily_cagg"):  # what the refresh policies do
                 conn.execute(text(f"CALL refresh_continuous_aggregate('glucose_internal.{cagg}', NULL, NULL)"))
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("VACUUM ANALYZE glucose_reading"))
+        conn.execute(text("VACUUM ANALYZE glucose_internal.glucose_reading"))
     return total
 
 
@@ -121,7 +121,7 @@ def bench_import(db, url, actor, rows: int, label: str, tmp: Path) -> tuple[str,
         for i in range(rows):
             f.write(f"{actor.clinic_id},{floor_pid},{(t + timedelta(minutes=5 * i)).isoformat()},{100 + (i * 7) % 150},dexcom,cgm\n")
     t0 = time.perf_counter()
-    subprocess.run(["psql", str(url), "-q", "-c", f"\\copy glucose_reading (clinic_id, patient_id, recorded_at, value_mgdl, "
+    subprocess.run(["psql", str(url), "-q", "-c", f"\\copy glucose_internal.glucose_reading (clinic_id, patient_id, recorded_at, value_mgdl, "
                     f"source, context) FROM '{tmp / f'copy_{label}.csv'}' CSV"], check=True)
     floor = time.perf_counter() - t0
     return label, rows / ours, rows / floor

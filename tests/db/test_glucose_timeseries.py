@@ -179,3 +179,48 @@ def test_imported_history_shows_in_the_aggregates_at_once(database, clinic, requ
         stats = TimescaleBackend().band_stats(s, [patient], datetime(2024, 10, 1, tzinfo=timezone.utc),
                                               datetime(2024, 11, 1, tzinfo=timezone.utc), level="daily")
     assert stats[patient].n == 48
+
+
+def test_old_readings_are_compressed_and_still_read_and_written_through_the_view(
+        database, app_role_database, clinic, require_timescale, trace):
+    """Readings older than 30 days are compressed (segmented by patient); the app still reads them,
+    re-imports over them idempotently, adds back-dated readings and corrects values — all through the
+    clinic-isolating view, as the application role."""
+    patient, times, values = trace
+    with database.engine.connect() as conn:
+        settings = dict(conn.execute(text(
+            "SELECT attname, segmentby_column_index FROM timescaledb_information.compression_settings "
+            "WHERE hypertable_schema = 'glucose_internal' AND hypertable_name = 'glucose_reading'")).all())
+        policy = conn.execute(text(
+            "SELECT config->>'compress_after' FROM timescaledb_information.jobs "
+            "WHERE proc_name = 'policy_compression' AND hypertable_name = 'glucose_reading'")).scalar()
+    assert settings.get("patient_id") == 1 and policy == "30 days"
+    with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        # What the policy job does for chunks past 30 days (the trace is from March 2025).
+        conn.execute(text("SELECT compress_chunk(c, if_not_compressed => true) "
+                          "FROM show_chunks('glucose_internal.glucose_reading', older_than => now() - interval '30 days') c"))
+    health = GlucoseService(app_role_database).storage_health(clinic.admin)
+    assert health.compression_enabled and health.compressed_chunks >= 5
+    assert health.bytes_after_compression < health.bytes_before_compression
+
+    first = datetime.fromtimestamp(times[0], timezone.utc)
+    with in_session(app_role_database, clinic.clinic_id) as s:
+        got = TimescaleBackend().chart_series(s, patient, first, first + timedelta(hours=6), 1000)  # raw points
+        again = s.execute(text(
+            "INSERT INTO glucose_reading (clinic_id, patient_id, recorded_at, value_mgdl, source, context) "
+            "VALUES (:c, :p, :t, 120, 'dexcom', 'cgm') ON CONFLICT (patient_id, source, recorded_at) DO NOTHING"),
+            {"c": clinic.clinic_id, "p": patient, "t": first}).rowcount
+        added = s.execute(text(
+            "INSERT INTO glucose_reading (clinic_id, patient_id, recorded_at, value_mgdl, source, context) "
+            "VALUES (:c, :p, :t, 95, 'manual', 'fasting') ON CONFLICT (patient_id, source, recorded_at) DO NOTHING"),
+            {"c": clinic.clinic_id, "p": patient, "t": first + timedelta(minutes=1)}).rowcount
+        corrected = s.execute(text(
+            "UPDATE glucose_reading SET value_mgdl = 123 WHERE patient_id = :p AND recorded_at = :t AND source = 'dexcom'"),
+            {"p": patient, "t": first + timedelta(minutes=5)}).rowcount
+        s.commit()
+    assert got.raw and np.allclose(got.values[:72], values[:72]) and again == 0 and added == 1 and corrected == 1
+    with database.engine.connect() as conn:
+        count, fixed = conn.execute(text(
+            "SELECT count(*), max(value_mgdl) FILTER (WHERE recorded_at = :t AND source = 'dexcom') "
+            "FROM glucose_reading WHERE patient_id = :p"), {"p": patient, "t": first + timedelta(minutes=5)}).one()
+    assert count == values.size + 1 and fixed == 123.0

@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, pool, text
 
-from clinic_desktop.db.base import metadata
+from clinic_desktop.db.schema_compare import autogenerate_options, comparison_metadata
 from clinic_desktop.db.migrate import downgrade_to, head_revision, schema_status, upgrade_to_head
 from clinic_desktop.domain.errors import SchemaTooNew
 
@@ -27,7 +27,9 @@ def test_upgrade_from_empty_and_downgrade_back(empty_engine):
     assert status.at_head and status.current == head_revision()
     assert steps[-1][0] == steps[-1][1] >= 1
     tables = set(inspect(empty_engine).get_table_names())
-    assert {"patient", "glucose_reading", "appointment", "medication", "audit_event"} <= tables
+    assert {"patient", "appointment", "medication", "audit_event"} <= tables
+    assert "glucose_reading" in inspect(empty_engine).get_view_names()
+    assert "glucose_reading" in inspect(empty_engine).get_table_names(schema="glucose_internal")
     downgrade_to(empty_engine, "base")
     leftover = set(inspect(empty_engine).get_table_names()) - {"alembic_version"}
     assert leftover == set()
@@ -36,7 +38,7 @@ def test_upgrade_from_empty_and_downgrade_back(empty_engine):
 
 def test_autogenerate_finds_nothing_to_change(database):
     with database.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        diff = compare_metadata(MigrationContext.configure(conn, opts=autogenerate_options()), comparison_metadata())
     assert diff == []
 
 

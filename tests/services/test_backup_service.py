@@ -17,8 +17,9 @@ def _table_counts(url) -> dict[str, int]:
     engine = create_engine(url, poolclass=pool.NullPool)
     try:
         with engine.connect() as conn:
-            tables = conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).scalars().all()
-            return {t: conn.execute(text(f'SELECT count(*) FROM "{t}"')).scalar_one() for t in tables}
+            tables = conn.execute(text("SELECT schemaname || '.' || tablename FROM pg_tables "
+                                       "WHERE schemaname IN ('public', 'glucose_internal') ORDER BY 1")).scalars().all()
+            return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in tables}
     finally:
         engine.dispose()
 
@@ -34,6 +35,9 @@ def _add_patients(database, clinic, n):
 
 def test_backup_then_restore_brings_back_every_row(database, clinic, pg_server, tmp_path):
     _add_patients(database, clinic, 5)
+    with database.engine.begin() as conn:  # readings live behind a view, in glucose_internal
+        conn.execute(text("INSERT INTO glucose_reading (clinic_id, patient_id, recorded_at, value_mgdl, source) "
+                          "SELECT clinic_id, id, '2026-11-01 08:00+00', 104, 'manual' FROM patient WHERE mrn LIKE 'B-%'"))
     target = ConnectTarget(database.engine.url, None)
     steps = []
     result = BackupService(database, target).backup(
@@ -48,8 +52,8 @@ def test_backup_then_restore_brings_back_every_row(database, clinic, pg_server, 
     try:
         BackupService(database, target).restore_into(clinic.admin, path=result.path, target=ConnectTarget(restored_url, None))
         after = _table_counts(restored_url)
-        before["audit_event"] -= 1  # the backup's own audit event is written after the dump
-        assert after == before
+        before["public.audit_event"] -= 1  # the backup's own audit event is written after the dump
+        assert after == before and after["glucose_internal.glucose_reading"] >= 5
         engine = create_engine(restored_url, poolclass=pool.NullPool)
         with engine.connect() as conn:
             names = set(conn.execute(text("SELECT family_name FROM patient WHERE mrn LIKE 'B-%'")).scalars())

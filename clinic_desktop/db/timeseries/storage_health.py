@@ -55,17 +55,12 @@ SELECT j.job_id, j.proc_name, coalesce(j.hypertable_schema || '.' || j.hypertabl
 
 def read_storage_health(session: Session, version: str | None) -> StorageHealth:
     """Read chunk, compression and job state (the caller checked that TimescaleDB is active)."""
-    chunks, compressed = session.execute(text(
-        "SELECT count(*), count(*) FILTER (WHERE is_compressed) FROM timescaledb_information.chunks "
-        "WHERE hypertable_name = 'glucose_reading'")).one()
-    enabled = bool(session.execute(text(
-        "SELECT compression_enabled FROM timescaledb_information.hypertables WHERE hypertable_name = 'glucose_reading'"
-    )).scalar())
-    before = after = None
-    if enabled:
-        before, after = session.execute(text(
-            "SELECT sum(before_compression_total_bytes), sum(after_compression_total_bytes) "
-            "FROM hypertable_compression_stats('glucose_reading')")).one()
+    # The readings table lives in a schema the application role cannot see; this SECURITY DEFINER
+    # function (migration 0007) reports its chunks and sizes.
+    chunks, compressed, enabled, before, after = session.execute(text(
+        "SELECT chunks, compressed_chunks, compression_enabled, bytes_before, bytes_after "
+        "FROM glucose_storage_stats()")).one()
+    enabled = bool(enabled)
     jobs = [JobStatus(int(r[0]), str(r[1]), str(r[2]), r[3], r[4], int(r[5]), r[6], r[7])
             for r in session.execute(text(_JOBS)).all()]
     return StorageHealth(True, version, int(chunks), int(compressed),
