@@ -118,9 +118,50 @@ class BackupService:
             raise BackupFailed(
                 f"The database {target.url.database} is not empty ({tables} tables); restore only into an empty database."
             )
-        argv = [pg_tool("pg_restore", major), "--verbose", "--no-password", "--exit-on-error", "--single-transaction",
+        restore = pg_tool("pg_restore", major)
+        timescale = self._holds_timescaledb(restore, path, target)
+        argv = [restore, "--verbose", "--no-password", "--exit-on-error", "--single-transaction",
                 f"--dbname={target.url.database}", str(path)]
-        self._run(argv, 0, progress, None, "restore", env_target=target)
+        if not timescale:
+            self._run(argv, 0, progress, None, "restore", env_target=target)
+            return
+        # TimescaleDB's own catalog must be restored with its triggers off (its documented procedure).
+        engine = create_engine(target.url, poolclass=pool.NullPool, isolation_level="AUTOCOMMIT",
+                               connect_args={"password": target.password} if target.password else {})
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("CREATE EXTENSION IF NOT EXISTS timescaledb"))
+                conn.execute(text("SELECT timescaledb_pre_restore()"))
+            try:
+                self._run(argv, 0, progress, None, "restore", env_target=target)
+            finally:
+                with engine.connect() as conn:
+                    conn.execute(text("SELECT timescaledb_post_restore()"))
+        finally:
+            engine.dispose()
+
+    def _holds_timescaledb(self, restore: str, path: Path, target: ConnectTarget) -> bool:
+        """Whether the backup contains TimescaleDB objects; if so the target server must have the extension."""
+        listing = subprocess.run([restore, "--list", str(path)], capture_output=True, text=True,
+                                 env=_libpq_env(target), check=False)
+        if listing.returncode != 0:
+            raise BackupFailed(f"Could not read the backup file: {(listing.stderr or '').strip()[-300:]}")
+        if not re.search(r"\bEXTENSION\b.*\btimescaledb\b", listing.stdout):
+            return False
+        from sqlalchemy import create_engine, pool
+
+        engine = create_engine(target.url, poolclass=pool.NullPool,
+                               connect_args={"password": target.password} if target.password else {})
+        try:
+            with engine.connect() as conn:
+                available = conn.execute(
+                    text("SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'")).scalar()
+        finally:
+            engine.dispose()
+        if not available:
+            raise BackupFailed("This backup holds TimescaleDB data, but the target server does not have the "
+                               "TimescaleDB extension. Restore it onto a server with TimescaleDB installed.")
+        return True
 
     def _run(self, argv, total, progress, cancelled, what, env_target: ConnectTarget | None = None) -> int:  # noqa: ANN001
         proc = subprocess.Popen(

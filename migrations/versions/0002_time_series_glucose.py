@@ -96,7 +96,7 @@ def upgrade() -> None:
 def _upgrade_timescale() -> None:
     op.execute(
         "SELECT create_hypertable('glucose_reading', 'recorded_at', chunk_time_interval => interval '7 days', "
-        "migrate_data => true, create_default_indexes => false)"
+        "migrate_data => true, create_default_indexes => false, if_not_exists => true)"
     )
     op.execute(
         "CREATE MATERIALIZED VIEW glucose_internal.glucose_hourly_cagg "
