@@ -19,7 +19,12 @@ This revision keeps both:
 - with TimescaleDB: compression segmented by patient and ordered by time, with a policy that
   compresses chunks older than 30 days (`-x glucose_compress_after_days=N` to change it), and a
   SECURITY DEFINER function `glucose_storage_stats()` with which an administrator's storage view
-  reads chunk and compression sizes without rights on the internal schema.
+  reads chunk and compression sizes without rights on the internal schema;
+- with TimescaleDB: `glucose_stale_ranges()` (SECURITY DEFINER), the periods whose continuous-aggregate
+  rows are out of date — written below the aggregates' watermark (an import of history, a correction)
+  and not yet refreshed. Real-time aggregation covers only what lies above the watermark, and refreshing
+  needs the aggregate's owner (the app role is not) or working background jobs (they fail on some
+  servers), so the app reads those periods from the readings themselves until a refresh catches up.
 """
 
 from __future__ import annotations
@@ -109,11 +114,41 @@ def _enable_compression() -> None:
     )
     op.execute("REVOKE ALL ON FUNCTION glucose_storage_stats() FROM PUBLIC")
     op.execute(f"GRANT EXECUTE ON FUNCTION glucose_storage_stats() TO {APP_ROLE}")
+    # Invalidation logs hold internal times (microseconds since 1970) with ±infinity sentinels; a
+    # range matters only below the watermark of the hypertable the aggregate reads from.
+    op.execute(
+        """
+        CREATE FUNCTION glucose_stale_ranges(OUT lo timestamptz, OUT hi timestamptz) RETURNS SETOF record
+        LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+            WITH caggs AS (
+                SELECT ca.mat_hypertable_id AS mat, ca.raw_hypertable_id AS raw
+                  FROM _timescaledb_catalog.continuous_agg ca
+                 WHERE ca.user_view_schema = 'glucose_internal'
+                   AND ca.user_view_name IN ('glucose_hourly_cagg', 'glucose_daily_cagg')),
+            logs AS (
+                SELECT l.lowest_modified_value AS lo, l.greatest_modified_value AS hi, c.raw
+                  FROM _timescaledb_catalog.continuous_aggs_hypertable_invalidation_log l
+                  JOIN caggs c ON c.raw = l.hypertable_id
+                UNION ALL
+                SELECT l.lowest_modified_value, l.greatest_modified_value, c.raw
+                  FROM _timescaledb_catalog.continuous_aggs_materialization_invalidation_log l
+                  JOIN caggs c ON c.mat = l.materialization_id)
+            SELECT _timescaledb_functions.to_timestamp(greatest(l.lo, 0)),
+                   _timescaledb_functions.to_timestamp(least(l.hi, t.watermark, 253402300799000000))
+              FROM logs l
+              JOIN _timescaledb_catalog.continuous_aggs_invalidation_threshold t ON t.hypertable_id = l.raw
+             WHERE l.lo < t.watermark AND l.hi >= l.lo AND l.hi >= 0
+        $$
+        """
+    )
+    op.execute("REVOKE ALL ON FUNCTION glucose_stale_ranges() FROM PUBLIC")
+    op.execute(f"GRANT EXECUTE ON FUNCTION glucose_stale_ranges() TO {APP_ROLE}")
 
 
 def downgrade() -> None:
     hyper = _is_hypertable()
     if hyper:
+        op.execute("DROP FUNCTION glucose_stale_ranges()")
         op.execute("DROP FUNCTION glucose_storage_stats()")
         op.execute("SELECT remove_compression_policy('glucose_internal.glucose_reading', if_exists => true)")
         op.execute(

@@ -224,3 +224,44 @@ def test_old_readings_are_compressed_and_still_read_and_written_through_the_view
             "SELECT count(*), max(value_mgdl) FILTER (WHERE recorded_at = :t AND source = 'dexcom') "
             "FROM glucose_reading WHERE patient_id = :p"), {"p": patient, "t": first + timedelta(minutes=5)}).one()
     assert count == values.size + 1 and fixed == 123.0
+
+
+def test_history_written_below_the_watermark_reads_right_before_any_refresh(
+        database, app_role_database, clinic, require_timescale):
+    """When the refresh after an import does not happen (a server whose background jobs fail, a refresh
+    refused or timed out), readings imported into already-materialised time must still show in charts
+    and worklist figures at once."""
+    from clinic_desktop.services.glucose_import_service import GlucoseImportService
+
+    class RefreshFails(TimescaleBackend):
+        def after_commit(self, engine, start, end):  # noqa: ANN001 - as when the CALL is refused
+            return None
+
+    patient, recent = make_patient(database, clinic.doctor), make_patient(database, clinic.doctor)
+    seed_trace(database, clinic.clinic_id, recent, datetime.now(timezone.utc) - timedelta(days=2), [100.0] * 500)
+    with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for cagg in ("glucose_hourly_cagg", "glucose_daily_cagg"):  # what the policies do: watermark to ~now
+            conn.execute(text(f"CALL refresh_continuous_aggregate('glucose_internal.{cagg}', NULL, now())"))
+    data = Path(__file__).resolve().parents[1] / "data" / "cgm" / "dexcom_clarity_mgdl.csv"
+    result = GlucoseImportService(app_role_database, backend=RefreshFails()).import_file(
+        clinic.doctor, patient, str(data), kind="dexcom")
+    assert result.stored == 48
+    window = (result.first_at - timedelta(days=2), result.last_at + timedelta(days=2))
+    with database.engine.connect() as conn:  # the aggregate (materialised + real-time part) misses them
+        materialised = conn.execute(text("SELECT coalesce(sum(n), 0) FROM glucose_internal.glucose_hourly_cagg "
+                                         "WHERE patient_id = :p"), {"p": patient}).scalar()
+    assert materialised == 0
+    backend = TimescaleBackend()
+    with in_session(app_role_database, clinic.clinic_id) as s:
+        assert not backend.aggregates_current(s, *window)
+        assert backend.aggregates_current(s, datetime.now(timezone.utc) - timedelta(days=3),
+                                          datetime.now(timezone.utc))
+        values = np.array(s.execute(text("SELECT value_mgdl FROM glucose_reading WHERE patient_id = :p"),
+                                    {"p": patient}).scalars().all(), dtype=float)
+        daily = backend.band_stats(s, [patient], *window, level="daily")[patient]
+        hourly = backend.band_stats(s, [patient], *window)[patient]
+        series = backend.chart_series(s, patient, *window, 40)  # hours per pixel: an aggregate level
+    assert daily.n == hourly.n == 48 and daily.mean == pytest.approx(values.mean())
+    assert hourly.in_range == np.count_nonzero((values >= 70) & (values <= 180))
+    assert not series.raw and series.bucket_seconds >= 3600 and series.mins.min() == values.min()
+    assert series.maxs.max() == values.max()

@@ -96,7 +96,7 @@ class TimeSeriesBackend(ABC):
         if width < RAW_BELOW_SECONDS:
             t, v, flags = self.raw_points(session, patient_id, start, end)
             return SeriesArrays(t, v, v.copy(), v.copy(), True, 0.0, flags)
-        if width >= HOUR:
+        if width >= HOUR and self.aggregates_current(session, start, end):
             level, unit = ("daily", DAY) if width >= DAY else ("hourly", HOUR)
             width = unit * np.ceil(width / unit)  # whole hours or days: rebucket the aggregate
             sql = (f"SELECT extract(epoch FROM {self._bucket_sql('bucket')}) AS b, sum(total) / sum(n), min(lo)::float8, max(hi)::float8 "
@@ -131,19 +131,34 @@ class TimeSeriesBackend(ABC):
             return np.empty(0), np.empty(0), ()
         return np.asarray(row[0], dtype=float), np.asarray(row[1], dtype=float), tuple(row[2]) if with_flags else ()
 
-    @staticmethod
-    def band_stats(session: Session, patient_ids: list[uuid.UUID], start: datetime, end: datetime, *,
+    def aggregates_current(self, session: Session, start: datetime, end: datetime) -> bool:
+        """Whether the aggregate views are up to date over [start, end) (the plain roll-ups always are)."""
+        return True
+
+    def band_stats(self, session: Session, patient_ids: list[uuid.UUID], start: datetime, end: datetime, *,
                    level: str = "hourly") -> dict[uuid.UUID, BandStats]:
-        """Per patient sums over the aggregate's buckets starting in [start, end) ('hourly' or 'daily')."""
+        """Per patient sums over the aggregate's buckets starting in [start, end) ('hourly' or 'daily').
+
+        Where the aggregates are behind over the window, the same sums come from the readings.
+        """
         if not patient_ids:
             return {}
         if level not in ("hourly", "daily"):
             raise ValueError(level)
-        rows = session.execute(text(
-            "SELECT patient_id, sum(n), sum(total), sum(total_sq), sum(n_very_low), sum(n_low), sum(n_in_range), "
-            f"sum(n_high), sum(n_very_high), max(bucket) FROM glucose_{level} "
-            "WHERE patient_id = ANY(:ids) AND bucket >= :s AND bucket < :e GROUP BY patient_id"),
-            {"ids": list(patient_ids), "s": start, "e": end}).all()
+        if self.aggregates_current(session, start, end):
+            sql = ("SELECT patient_id, sum(n), sum(total), sum(total_sq), sum(n_very_low), sum(n_low), "
+                   f"sum(n_in_range), sum(n_high), sum(n_very_high), max(bucket) FROM glucose_{level} "
+                   "WHERE patient_id = ANY(:ids) AND bucket >= :s AND bucket < :e GROUP BY patient_id")
+        else:
+            bucket = f"date_trunc('{'day' if level == 'daily' else 'hour'}', recorded_at, 'UTC')"
+            sql = ("SELECT patient_id, count(*), sum(value_mgdl::float8), sum(value_mgdl::float8 * value_mgdl::float8), "
+                   "count(*) FILTER (WHERE value_mgdl < 54), count(*) FILTER (WHERE value_mgdl >= 54 AND value_mgdl < 70), "
+                   "count(*) FILTER (WHERE value_mgdl >= 70 AND value_mgdl <= 180), "
+                   "count(*) FILTER (WHERE value_mgdl > 180 AND value_mgdl <= 250), "
+                   f"count(*) FILTER (WHERE value_mgdl > 250), max({bucket}) FROM glucose_reading "
+                   "WHERE patient_id = ANY(:ids) AND recorded_at >= :s - interval '1 day' AND recorded_at < :e "
+                   f"AND {bucket} >= :s AND {bucket} < :e GROUP BY patient_id")
+        rows = session.execute(text(sql), {"ids": list(patient_ids), "s": start, "e": end}).all()
         return {r[0]: BandStats(r[0], int(r[1]), float(r[2]), float(r[3]), int(r[4]), int(r[5]), int(r[6]),
                                 int(r[7]), int(r[8]), r[9]) for r in rows}
 

@@ -27,6 +27,13 @@ class TimescaleBackend(TimeSeriesBackend):
         # policy recomputes those hours, and recent hours are aggregated live until then.
         return None
 
+    def aggregates_current(self, session: Session, start: datetime, end: datetime) -> bool:
+        """False where readings were written below the aggregates' watermark and not yet refreshed
+        (migration 0007's `glucose_stale_ranges()`); a day's margin covers the buckets at the edges."""
+        return not session.execute(text(
+            "SELECT EXISTS (SELECT 1 FROM glucose_stale_ranges() WHERE lo < :e AND hi >= :s)"),
+            {"s": start - timedelta(days=1), "e": end + timedelta(days=1)}).scalar()
+
     def _bucket_sql(self, column: str) -> str:
         return f"time_bucket(make_interval(secs => :w), {column}, origin => :origin)"
 
@@ -35,8 +42,9 @@ class TimescaleBackend(TimeSeriesBackend):
 
         Real-time aggregation only covers hours after the last materialisation, so imported
         history would otherwise wait for the refresh policy (every 10 minutes — or forever where
-        the server's background jobs fail). Refreshing needs the aggregate's owner and cannot run
-        inside a transaction: where the app's role may not, the policy catches up later.
+        the server's background jobs fail). The refresh cannot run inside a transaction; where it
+        fails (refused to the role, timed out), reads over that period come from the readings
+        until a refresh catches up (`aggregates_current`).
         """
         lo = start.replace(minute=0, second=0, microsecond=0) - timedelta(days=1)
         hi = end + timedelta(days=1)
@@ -44,5 +52,5 @@ class TimescaleBackend(TimeSeriesBackend):
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 for cagg in CAGGS:
                     conn.execute(text(f"CALL refresh_continuous_aggregate('{cagg}', :lo, :hi)"), {"lo": lo, "hi": hi})
-        except DBAPIError as exc:  # e.g. not the owner: the refresh policy will do it
+        except DBAPIError as exc:  # reads fall back to the readings over this period meanwhile
             log.info("continuous aggregate refresh left to the policy (%s)", type(exc.orig).__name__)
