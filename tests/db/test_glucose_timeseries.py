@@ -253,8 +253,9 @@ def test_history_written_below_the_watermark_reads_right_before_any_refresh(
     assert materialised == 0
     backend = TimescaleBackend()
     with in_session(app_role_database, clinic.clinic_id) as s:
-        assert not backend.aggregates_current(s, *window)
-        assert backend.aggregates_current(s, datetime.now(timezone.utc) - timedelta(days=3),
+        assert not backend.aggregates_current(s, [patient], *window)
+        assert backend.aggregates_current(s, [recent], *window)  # no readings of this one there
+        assert backend.aggregates_current(s, [patient, recent], datetime.now(timezone.utc) - timedelta(days=3),
                                           datetime.now(timezone.utc))
         values = np.array(s.execute(text("SELECT value_mgdl FROM glucose_reading WHERE patient_id = :p"),
                                     {"p": patient}).scalars().all(), dtype=float)

@@ -96,7 +96,7 @@ class TimeSeriesBackend(ABC):
         if width < RAW_BELOW_SECONDS:
             t, v, flags = self.raw_points(session, patient_id, start, end)
             return SeriesArrays(t, v, v.copy(), v.copy(), True, 0.0, flags)
-        if width >= HOUR and self.aggregates_current(session, start, end):
+        if width >= HOUR and self.aggregates_current(session, [patient_id], start, end):
             level, unit = ("daily", DAY) if width >= DAY else ("hourly", HOUR)
             width = unit * np.ceil(width / unit)  # whole hours or days: rebucket the aggregate
             sql = (f"SELECT extract(epoch FROM {self._bucket_sql('bucket')}) AS b, sum(total) / sum(n), min(lo)::float8, max(hi)::float8 "
@@ -131,8 +131,10 @@ class TimeSeriesBackend(ABC):
             return np.empty(0), np.empty(0), ()
         return np.asarray(row[0], dtype=float), np.asarray(row[1], dtype=float), tuple(row[2]) if with_flags else ()
 
-    def aggregates_current(self, session: Session, start: datetime, end: datetime) -> bool:
-        """Whether the aggregate views are up to date over [start, end) (the plain roll-ups always are)."""
+    def aggregates_current(self, session: Session, patient_ids: list[uuid.UUID], start: datetime, end: datetime
+                           ) -> bool:
+        """Whether the aggregate views are up to date for these patients over [start, end) (the plain
+        roll-ups always are)."""
         return True
 
     def band_stats(self, session: Session, patient_ids: list[uuid.UUID], start: datetime, end: datetime, *,
@@ -145,7 +147,7 @@ class TimeSeriesBackend(ABC):
             return {}
         if level not in ("hourly", "daily"):
             raise ValueError(level)
-        if self.aggregates_current(session, start, end):
+        if self.aggregates_current(session, patient_ids, start, end):
             sql = ("SELECT patient_id, sum(n), sum(total), sum(total_sq), sum(n_very_low), sum(n_low), "
                    f"sum(n_in_range), sum(n_high), sum(n_very_high), max(bucket) FROM glucose_{level} "
                    "WHERE patient_id = ANY(:ids) AND bucket >= :s AND bucket < :e GROUP BY patient_id")

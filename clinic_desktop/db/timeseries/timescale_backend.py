@@ -27,12 +27,17 @@ class TimescaleBackend(TimeSeriesBackend):
         # policy recomputes those hours, and recent hours are aggregated live until then.
         return None
 
-    def aggregates_current(self, session: Session, start: datetime, end: datetime) -> bool:
-        """False where readings were written below the aggregates' watermark and not yet refreshed
-        (migration 0007's `glucose_stale_ranges()`); a day's margin covers the buckets at the edges."""
+    def aggregates_current(self, session: Session, patient_ids: list[uuid.UUID], start: datetime, end: datetime
+                           ) -> bool:
+        """False where these patients have readings in a period whose aggregate rows are out of date:
+        written below the aggregates' watermark and not refreshed since (migration 0007's
+        `glucose_stale_ranges()`; it also lists never-materialised periods, which matter only where
+        there are readings). A day's margin covers the buckets at the window's edges."""
         return not session.execute(text(
-            "SELECT EXISTS (SELECT 1 FROM glucose_stale_ranges() WHERE lo < :e AND hi >= :s)"),
-            {"s": start - timedelta(days=1), "e": end + timedelta(days=1)}).scalar()
+            "SELECT EXISTS (SELECT 1 FROM glucose_stale_ranges() r WHERE r.lo < :e AND r.hi >= :s AND EXISTS ("
+            "SELECT 1 FROM glucose_reading g WHERE g.patient_id = ANY(:ids) "
+            "AND g.recorded_at >= greatest(r.lo, :s) AND g.recorded_at <= least(r.hi, :e)))"),
+            {"ids": list(patient_ids), "s": start - timedelta(days=1), "e": end + timedelta(days=1)}).scalar()
 
     def _bucket_sql(self, column: str) -> str:
         return f"time_bucket(make_interval(secs => :w), {column}, origin => :origin)"
