@@ -32,9 +32,7 @@ _EXTRAS = text(
       EXISTS (SELECT 1 FROM emergency_event e
         WHERE e.patient_id = p.id AND e.state IN ('active', 'escalated')) AS emergency
     FROM unnest(:ids) AS p(id)
-    LEFT JOIN LATERAL (
-      SELECT r.value_mgdl, r.recorded_at FROM glucose_reading r
-      WHERE r.patient_id = p.id AND :clinical ORDER BY r.recorded_at DESC LIMIT 1) g ON true
+    LEFT JOIN glucose_latest(CASE WHEN :clinical THEN :ids ELSE '{}'::uuid[] END) g ON g.patient_id = p.id
     """
 ).bindparams(bindparam("ids", type_=ARRAY(UUID(as_uuid=True))), bindparam("clinical"))
 

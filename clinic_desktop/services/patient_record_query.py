@@ -22,9 +22,7 @@ _HEADER = text(
         WHERE m.patient_id = :pid AND m.deleted_at IS NULL AND m.state = 'active') AS active_meds,
       g.value_mgdl, g.recorded_at
     FROM (SELECT 1) AS one
-    LEFT JOIN LATERAL (
-      SELECT r.value_mgdl, r.recorded_at FROM glucose_reading r
-      WHERE r.patient_id = :pid ORDER BY r.recorded_at DESC LIMIT 1) g ON true
+    LEFT JOIN glucose_latest(ARRAY[CAST(:pid AS uuid)]) g ON true
     """
 ).bindparams(bindparam("pid"))
 

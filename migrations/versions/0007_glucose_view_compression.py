@@ -16,6 +16,10 @@ This revision keeps both:
   rule as the `clinic_isolation` policies, enforced by the view. Like row-level security it does not
   restrict the owner role (migrations, setup wizard) or superusers. The view is automatically
   updatable: the app and its COPY-through-staging imports write through it, ON CONFLICT included;
+- a security-barrier view is not flattened into the query that reads it, so "the latest reading of
+  each patient" could no longer walk the (patient_id, recorded_at DESC) index backwards and sorted every
+  reading of the patient instead (seconds for a worklist or a list page). `glucose_latest(ids)`, a
+  SECURITY DEFINER function restricted to the transaction's clinic, answers it from the index;
 - with TimescaleDB: compression segmented by patient and ordered by time, with a policy that
   compresses chunks older than 30 days (`-x glucose_compress_after_days=N` to change it), and a
   SECURITY DEFINER function `glucose_storage_stats()` with which an administrator's storage view
@@ -78,6 +82,22 @@ def upgrade() -> None:
         "WITH CASCADED CHECK OPTION"
     )
     op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON glucose_reading TO {APP_ROLE}")
+    op.execute(
+        """
+        CREATE FUNCTION glucose_latest(p_ids uuid[])
+        RETURNS TABLE (patient_id uuid, recorded_at timestamptz, value_mgdl real)
+        LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+            SELECT p.id, r.recorded_at, r.value_mgdl
+              FROM unnest(p_ids) AS p(id)
+              CROSS JOIN LATERAL (
+                  SELECT g.recorded_at, g.value_mgdl FROM glucose_internal.glucose_reading g
+                   WHERE g.patient_id = p.id AND g.clinic_id = public.app_current_clinic()
+                   ORDER BY g.recorded_at DESC LIMIT 1) r
+        $$
+        """
+    )
+    op.execute("REVOKE ALL ON FUNCTION glucose_latest(uuid[]) FROM PUBLIC")
+    op.execute(f"GRANT EXECUTE ON FUNCTION glucose_latest(uuid[]) TO {APP_ROLE}")
     if hyper:
         _enable_compression()
 
@@ -156,6 +176,7 @@ def downgrade() -> None:
             "FROM show_chunks('glucose_internal.glucose_reading') c"
         )
         op.execute("ALTER TABLE glucose_internal.glucose_reading SET (timescaledb.compress = false)")
+    op.execute("DROP FUNCTION glucose_latest(uuid[])")
     op.execute("DROP VIEW glucose_reading")
     op.execute("DROP FUNCTION app_sees_every_clinic()")
     op.execute("ALTER TABLE glucose_internal.glucose_reading SET SCHEMA public")

@@ -73,6 +73,7 @@ def fill(db: Database, clinic_id: uuid.UUID, ids: list[uuid.UUID], start: dateti
     total = 0
     for pid in ids:
         with db.engine.begin() as conn:
+            conn.execute(text("SET LOCAL statement_timeout = 0"))  # setup, not a measured call
             total += conn.execute(text(
                 f"INSERT INTO glucose_reading (clinic_id, patient_id, recorded_at, value_mgdl, source, context) "
                 f"SELECT :c, :p, t, {VALUE_SQL}, 'demo', 'cgm' FROM generate_series(:s, :e, interval '5 minutes') t"),
@@ -81,6 +82,7 @@ def fill(db: Database, clinic_id: uuid.UUID, ids: list[uuid.UUID], start: dateti
                 conn.execute(text("SELECT glucose_rollup_refresh(:p, :s, :e)"), {"p": pid, "s": start, "e": end})
     if db.features.timescale_active:
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("SET statement_timeout = 0"))
             for cagg in ("glucose_hourly_cagg", "glucose_daily_cagg"):  # what the refresh policies do
                 conn.execute(text(f"CALL refresh_continuous_aggregate('glucose_internal.{cagg}', NULL, NULL)"))
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

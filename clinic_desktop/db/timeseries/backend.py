@@ -167,13 +167,13 @@ class TimeSeriesBackend(ABC):
 
     @staticmethod
     def last_reading_times(session: Session, patient_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:
-        """Each patient's latest reading time (one index probe per patient)."""
+        """Each patient's latest reading time (one index probe per patient; in the transaction's clinic)."""
         if not patient_ids:
             return {}
-        rows = session.execute(text(
-            "SELECT p.id, (SELECT g.recorded_at FROM glucose_reading g WHERE g.patient_id = p.id "
-            "ORDER BY g.recorded_at DESC LIMIT 1) FROM unnest(CAST(:ids AS uuid[])) AS p(id)"),
-            {"ids": list(patient_ids)}).all()
+        # Through glucose_latest(): the readings view is a security barrier, which would sort every
+        # reading of each patient instead of reading the newest from the index (migration 0007).
+        rows = session.execute(text("SELECT patient_id, recorded_at FROM glucose_latest(CAST(:ids AS uuid[]))"),
+                               {"ids": list(patient_ids)}).all()
         return {r[0]: r[1] for r in rows if r[1] is not None}
 
 
