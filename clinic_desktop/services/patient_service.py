@@ -28,6 +28,7 @@ from . import patient_care_team, patient_merge, patient_record_query, patient_su
 from .patient_dto import (
     CareTeam,
     DoctorOption,
+    MergePreview,
     MergeResult,
     PatientFilters,
     PatientPage,
@@ -197,6 +198,22 @@ class PatientService:
                 uow.session, actor.clinic_id, ctx, given_name=given_name, family_name=family_name,
                 date_of_birth=date_of_birth, phone=phone,
             )
+
+    def merge_preview(self, actor: Actor, *, keep_id: uuid.UUID, merge_id: uuid.UUID) -> MergePreview:
+        """Both records and what each holds, for the admin to compare before merging (audited views)."""
+        actor.require(Role.ADMIN, action="merge duplicate patients")
+        if keep_id == merge_id:
+            raise ConflictError("Choose two different patients to merge.")
+        with self._db.unit_of_work(actor) as uow:
+            today = self._today(uow.session, actor.clinic_id)
+            sides = []
+            for pid in (keep_id, merge_id):
+                patient = self._load(uow.session, actor, pid)
+                uow.audit("view", "patient", patient.id, patient_id=patient.id,
+                          changes={"purpose": [None, "merge preview"]})
+                sides.append((patient_record_query.record(uow.session, patient, actor, today),
+                              patient_merge.record_counts(uow.session, patient.id)))
+            return MergePreview(sides[0][0], sides[1][0], sides[0][1], sides[1][1])
 
     def merge(self, actor: Actor, *, keep_id: uuid.UUID, merge_id: uuid.UUID) -> MergeResult:
         """Move everything of `merge_id` to `keep_id` in one transaction; archive `merge_id`."""
