@@ -28,6 +28,7 @@ TRIGRAM_THRESHOLD = 0.3  # candidates only: the typo distance decides
 PREFIX_PENALTY = 0.5  # "jose" typed: José before Josefine
 GIVEN_FIRST_PENALTY = 0.25  # the list shows "family, given", so people mostly type that order
 GIVEN_ALONE_PENALTY = 0.5
+SIMILARITY_WEIGHT = 0.1  # a tie-break within one slip count, never more
 _END = chr(0x10FFFF)  # above every character: [p, p + _END) holds exactly the strings starting with p
 
 # Keys within the allowed slips of each term. Levenshtein counts a swap of neighbours as two, so
@@ -35,7 +36,7 @@ _END = chr(0x10FFFF)  # above every character: [p, p + _END) holds exactly the s
 # is computed on the few keys returned. `prefix_edits` -1: the term must be a whole name.
 _KEYS = text(
     """
-    SELECT t.ord, c.key
+    SELECT t.ord, c.key, similarity(c.key, t.term) AS sim
     FROM unnest(CAST(:terms AS text[]), CAST(:lo AS text[]), CAST(:hi AS text[]), CAST(:full_edits AS int[]),
                 CAST(:prefix_edits AS int[]), CAST(:trigram AS boolean[]))
          WITH ORDINALITY AS t(term, lo, hi, full_edits, prefix_edits, trigram, ord)
@@ -151,8 +152,8 @@ def similar_names(
 
 
 def score_of(cost: float) -> float:
-    """A rank below every exact prefix hit (1.0), falling with the slips needed."""
-    return 0.9 / (1.0 + cost)
+    """A rank below every exact prefix hit (1.0), falling with the slips needed (cost >= -0.2)."""
+    return 0.9 / (1.2 + cost)
 
 
 def _matching_keys(
@@ -163,7 +164,10 @@ def _matching_keys(
         return {}
     ordered = sorted(terms)
     prefix = [_prefix_typos(t) if part == "given" or t in last else -1 for t in ordered]
-    bounds = [_initial_range(t) if allowed_typos(t) or p > 0 else (t, t + _END) for t, p in zip(ordered, prefix)]
+    # One word: every key with its initial is checked for slips. Several words (a surname like
+    # "de luca"): their many trigrams find slips well enough, so only keys starting with them.
+    bounds = [_initial_range(t) if (allowed_typos(t) or p > 0) and " " not in t else (t, t + _END)
+              for t, p in zip(ordered, prefix)]
     rows = session.execute(_KEYS, {
         "clinic": clinic_id, "part": part, "terms": ordered,
         "lo": [lo for lo, _ in bounds], "hi": [hi for _, hi in bounds],
@@ -175,7 +179,8 @@ def _matching_keys(
         term = ordered[row.ord - 1]
         cost = _cost(term, row.key, prefix_edits=prefix[row.ord - 1])
         if cost is not None:
-            found.setdefault(term, {})[row.key] = cost
+            # Between equal slips, the key sharing more trigrams ("beker": Becker before Baker).
+            found.setdefault(term, {})[row.key] = cost - SIMILARITY_WEIGHT * float(row.sim)
     return {term: sorted(keys.items(), key=lambda kv: (kv[1], kv[0]))[:KEYS_PER_TERM] for term, keys in found.items()}
 
 

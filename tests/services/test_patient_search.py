@@ -197,3 +197,10 @@ def test_list_filters_by_doctor_and_type(service, clinic):
     assert [r.id for r in by_doctor.rows] == [mine.id] and by_doctor.rows[0].doctor_name.startswith("Dr ")
     by_type = service.list_page(clinic.nurse, filters=PatientFilters(diabetes_type="type_1"))
     assert [r.id for r in by_type.rows] == [mine.id]
+
+
+def test_typo_in_a_surname_of_several_words(service, clinic):
+    luca = register(service, clinic.receptionist, given_name="Maria", family_name="De Luca")
+    register(service, clinic.receptionist, given_name="Maria", family_name="Lucas")
+    hits = service.search(clinic.receptionist, text="de lcua maria")
+    assert hits[0].id == luca.id and hits[0].score < 1.0
