@@ -24,28 +24,29 @@ from ..domain.name_distance import allowed_typos, prefix_typo_distance, typo_dis
 MAX_WORDS = 4  # more words than any name: the prefix search has answered already
 KEYS_PER_TERM = 8
 MAX_PAIRS = 12
-TRIGRAM_THRESHOLD = 0.3  # candidates only: the typo distance decides
 PREFIX_PENALTY = 0.5  # "jose" typed: José before Josefine
 GIVEN_FIRST_PENALTY = 0.25  # the list shows "family, given", so people mostly type that order
 GIVEN_ALONE_PENALTY = 0.5
 SIMILARITY_WEIGHT = 0.1  # a tie-break within one slip count, never more
 _END = chr(0x10FFFF)  # above every character: [p, p + _END) holds exactly the strings starting with p
 
-# Keys within the allowed slips of each term. Levenshtein counts a swap of neighbours as two, so
-# one more edit is let through when the lengths leave room for a swap; the exact typo distance
-# is computed on the few keys returned. `prefix_edits` -1: the term must be a whole name.
-_KEYS = text(
-    """
-    SELECT t.ord, c.key, similarity(c.key, t.term) AS sim
-    FROM unnest(CAST(:terms AS text[]), CAST(:lo AS text[]), CAST(:hi AS text[]), CAST(:full_edits AS int[]),
-                CAST(:prefix_edits AS int[]), CAST(:trigram AS boolean[]))
+# Keys within the allowed slips of each term, family and given names in one statement (a
+# constant part in each half, so the planner knows which keys it reads). Levenshtein counts a
+# swap of neighbours as two, so one more edit is let through when the lengths leave room for a
+# swap; the exact typo distance is computed on the few keys returned. `prefix_edits` -1: the
+# term must be a whole name. `%` uses pg_trgm's default similarity threshold (0.3): a wide net
+# for slips in the first letter, which the per-initial scan cannot see.
+_KEYS_HALF = """
+    SELECT '{part}' AS part, t.ord, c.key, similarity(c.key, t.term) AS sim
+    FROM unnest(CAST(:{p}_terms AS text[]), CAST(:{p}_lo AS text[]), CAST(:{p}_hi AS text[]),
+                CAST(:{p}_full AS int[]), CAST(:{p}_prefix AS int[]), CAST(:{p}_trigram AS boolean[]))
          WITH ORDINALITY AS t(term, lo, hi, full_edits, prefix_edits, trigram, ord)
     CROSS JOIN LATERAL (
         SELECT k.key FROM patient_name_key k
-        WHERE t.trigram AND k.clinic_id = :clinic AND k.part = :part AND k.key % t.term
+        WHERE t.trigram AND k.clinic_id = :clinic AND k.part = '{part}' AND k.key % t.term
         UNION ALL
         SELECT k.key FROM patient_name_key k
-        WHERE k.clinic_id = :clinic AND k.part = :part AND k.key >= t.lo AND k.key < t.hi
+        WHERE k.clinic_id = :clinic AND k.part = '{part}' AND k.key >= t.lo AND k.key < t.hi
           AND ((abs(length(k.key) - length(t.term)) <= t.full_edits
                 AND levenshtein_less_equal(k.key, t.term, t.full_edits + 1)
                     <= t.full_edits + CASE WHEN abs(length(k.key) - length(t.term)) < t.full_edits THEN 1 ELSE 0 END)
@@ -53,8 +54,8 @@ _KEYS = text(
                    AND levenshtein_less_equal(left(k.key, length(t.term)), t.term, 2 * t.prefix_edits)
                        <= 2 * t.prefix_edits))
     ) AS c
-    """
-)
+"""
+_KEYS = text(_KEYS_HALF.format(part="family", p="f") + "UNION ALL" + _KEYS_HALF.format(part="given", p="g"))
 
 _COLUMNS = "p.id, p.mrn, p.family_name, p.given_name, p.date_of_birth, p.deleted_at, p.phone_e164, p.glucose_unit"
 
@@ -123,9 +124,8 @@ def similar_names(
     last = {r.given if r.given is not None and normalized.endswith(r.given) else r.family for r in plans}
     family_terms = {r.family for r in plans if r.family is not None}
     given_terms = {r.given for r in plans if r.given is not None}
-    session.execute(text("SELECT set_config('pg_trgm.similarity_threshold', :t, true)"), {"t": str(TRIGRAM_THRESHOLD)})
-    family_keys = _matching_keys(session, clinic_id, "family", family_terms, last)
-    given_keys = _matching_keys(session, clinic_id, "given", given_terms, last)
+    keys = _matching_keys(session, clinic_id, {"family": family_terms, "given": given_terms}, last)
+    family_keys, given_keys = keys["family"], keys["given"]
     pairs: dict[tuple[str | None, str | None], float] = {}
     for plan in plans:
         families = family_keys.get(plan.family, []) if plan.family is not None else [(None, 0.0)]
@@ -157,31 +157,31 @@ def score_of(cost: float) -> float:
 
 
 def _matching_keys(
-    session: Session, clinic_id: uuid.UUID, part: str, terms: set[str], last: set[str | None]
-) -> dict[str, list[tuple[str, float]]]:
-    """For each typed term, the stored keys of this part within its allowed slips, by cost."""
-    if not terms:
-        return {}
-    ordered = sorted(terms)
-    prefix = [_prefix_typos(t) if part == "given" or t in last else -1 for t in ordered]
-    # One word: every key with its initial is checked for slips. Several words (a surname like
-    # "de luca"): their many trigrams find slips well enough, so only keys starting with them.
-    bounds = [_initial_range(t) if (allowed_typos(t) or p > 0) and " " not in t else (t, t + _END)
-              for t, p in zip(ordered, prefix)]
-    rows = session.execute(_KEYS, {
-        "clinic": clinic_id, "part": part, "terms": ordered,
-        "lo": [lo for lo, _ in bounds], "hi": [hi for _, hi in bounds],
-        "full_edits": [allowed_typos(t) for t in ordered], "prefix_edits": prefix,
-        "trigram": [len(t) >= 4 for t in ordered],
-    }).all()
-    found: dict[str, dict[str, float]] = {}
-    for row in rows:
-        term = ordered[row.ord - 1]
-        cost = _cost(term, row.key, prefix_edits=prefix[row.ord - 1])
+    session: Session, clinic_id: uuid.UUID, terms: dict[str, set[str]], last: set[str | None]
+) -> dict[str, dict[str, list[tuple[str, float]]]]:
+    """Per part and typed term, the stored keys within its allowed slips, by cost."""
+    ordered = {part: sorted(t) for part, t in terms.items()}
+    prefix = {part: [_prefix_typos(t) if part == "given" or t in last else -1 for t in ts]
+              for part, ts in ordered.items()}
+    params: dict = {"clinic": clinic_id}
+    for part, ts in ordered.items():
+        # One word: every key with its initial is checked for slips. Several words (a surname
+        # like "de luca"): their many trigrams find slips well enough, so only keys starting so.
+        bounds = [_initial_range(t) if (allowed_typos(t) or p > 0) and " " not in t else (t, t + _END)
+                  for t, p in zip(ts, prefix[part])]
+        p = part[0]
+        params.update({f"{p}_terms": ts, f"{p}_lo": [lo for lo, _ in bounds], f"{p}_hi": [hi for _, hi in bounds],
+                       f"{p}_full": [allowed_typos(t) for t in ts], f"{p}_prefix": prefix[part],
+                       f"{p}_trigram": [len(t) >= 4 for t in ts]})
+    found: dict[str, dict[str, dict[str, float]]] = {"family": {}, "given": {}}
+    for row in session.execute(_KEYS, params):
+        term = ordered[row.part][row.ord - 1]
+        cost = _cost(term, row.key, prefix_edits=prefix[row.part][row.ord - 1])
         if cost is not None:
             # Between equal slips, the key sharing more trigrams ("beker": Becker before Baker).
-            found.setdefault(term, {})[row.key] = cost - SIMILARITY_WEIGHT * float(row.sim)
-    return {term: sorted(keys.items(), key=lambda kv: (kv[1], kv[0]))[:KEYS_PER_TERM] for term, keys in found.items()}
+            found[row.part].setdefault(term, {})[row.key] = cost - SIMILARITY_WEIGHT * float(row.sim)
+    return {part: {term: sorted(keys.items(), key=lambda kv: (kv[1], kv[0]))[:KEYS_PER_TERM]
+                   for term, keys in by_term.items()} for part, by_term in found.items()}
 
 
 def _cost(term: str, key: str, *, prefix_edits: int) -> float | None:

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import Select, and_, func, or_, select, text
+from sqlalchemy import Select, and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from ..db.models import Patient
@@ -108,17 +108,20 @@ def _search_names(  # noqa: ANN001
     normalized = session.scalar(select(func.lower(func.f_unaccent(query)))) or ""
     before = len(hits)
     prefix = escape_like(normalized) + "%"
-    by_prefix = base.where(Patient.search_name.like(prefix, escape="\\")).order_by(Patient.search_name)
-    take(session.execute(by_prefix.limit(limit)), "name")
+    stages = [base.where(Patient.search_name.like(prefix, escape="\\"))]
     words = normalized.split()
-    if len(words) > 1 and len(hits) < limit:
+    if len(words) > 1:
         # Given name first ("anna schmidt"): each word must start a word of the stored name.
         cond = [Patient.search_name.like(escape_like(words[0]) + "%", escape="\\")]
         cond += [Patient.search_name.like("% " + escape_like(w) + "%", escape="\\") for w in words[1:]]
         alt = [Patient.search_name.like("% " + escape_like(words[0]) + "%", escape="\\")]
         alt += [Patient.search_name.like(escape_like(w) + "%", escape="\\") for w in words[1:]]
-        rows = session.execute(base.where(or_(and_(*cond), and_(*alt))).order_by(Patient.search_name).limit(limit))
-        take(rows, "name")
+        stages.append(base.where(or_(and_(*cond), and_(*alt))))
+    # Both stages in one round trip: whole-name prefix hits first, then word-start hits.
+    parts = [stage.add_columns(literal(i).label("stage"), Patient.search_name.label("sort_name"))
+             .order_by(Patient.search_name).limit(limit).subquery() for i, stage in enumerate(stages)]
+    union = union_all(*(select(part) for part in parts)).subquery()
+    take(session.execute(select(union).order_by(union.c.stage, union.c.sort_name)), "name")
     found = len(hits) - before
     if len(normalized.replace(" ", "")) < MIN_FUZZY_CHARS or found >= FUZZY_ONLY_BELOW or len(hits) >= limit:
         return

@@ -150,8 +150,9 @@ def test_typo_search_reads_keys_through_their_indexes(bulk_clinic_id, database):
         conn.execute(text("ANALYZE patient_name_key"))
         conn.execute(text("SET LOCAL enable_seqscan = off"))
         keys = "\n".join(r[0] for r in conn.execute(text("EXPLAIN " + str(_KEYS)), {
-            "clinic": bulk_clinic_id, "part": "family", "terms": ["abcdef"], "lo": ["a"], "hi": ["b"],
-            "full_edits": [3], "prefix_edits": [2], "trigram": [True]}))
+            "clinic": bulk_clinic_id, "f_terms": ["abcdef"], "f_lo": ["a"], "f_hi": ["b"], "f_full": [2],
+            "f_prefix": [1], "f_trigram": [True], "g_terms": ["given1"], "g_lo": ["g"], "g_hi": ["h"], "g_full": [2],
+            "g_prefix": [1], "g_trigram": [True]}))
         pairs = "\n".join(r[0] for r in conn.execute(text("EXPLAIN " + str(_BY_FAMILY)), {
             "clinic": bulk_clinic_id, "archived": False, "limit": 50, "end": chr(0x10FFFF),
             "family_space": ["abcdef "], "given_prefix": ["given1"], "cost": [1.0]}))
