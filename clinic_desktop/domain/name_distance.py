@@ -9,34 +9,49 @@ accent-free) by the caller.
 from __future__ import annotations
 
 
-def typo_distance(typed: str, stored: str) -> int:
-    """Edits (insert, delete, substitute, swap neighbours) that turn `typed` into `stored`."""
+def typo_distance(typed: str, stored: str, limit: int | None = None) -> int:
+    """Edits (insert, delete, substitute, swap neighbours) that turn `typed` into `stored`.
+
+    With `limit`, any distance above it is reported as `limit + 1` (and found much sooner).
+    """
     if typed == stored:
         return 0
-    n, m = len(typed), len(stored)
-    if not n or not m:
-        return n or m
-    before: list[int] | None = None
-    previous = list(range(m + 1))
-    for i in range(1, n + 1):
-        current = [i] + [0] * m
-        for j in range(1, m + 1):
-            cost = typed[i - 1] != stored[j - 1]
-            best = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if (before is not None and i > 1 and j > 1 and typed[i - 1] == stored[j - 2]
-                    and typed[i - 2] == stored[j - 1]):
-                best = min(best, before[j - 2] + 1)
-            current[j] = best
-        before, previous = previous, current
-    return previous[m]
+    if limit is not None and abs(len(typed) - len(stored)) > limit:
+        return limit + 1
+    last = _last_row(typed, stored, limit)
+    return last[len(stored)] if limit is None else min(last[len(stored)], limit + 1)
 
 
-def prefix_typo_distance(typed: str, stored: str) -> int:
+def prefix_typo_distance(typed: str, stored: str, limit: int | None = None) -> int:
     """Distance of `typed` from the best-matching beginning of `stored` (a name still being typed)."""
     if stored.startswith(typed):
         return 0
-    lengths = [k for k in (len(typed) - 1, len(typed), len(typed) + 1) if 0 < k <= len(stored)] or [len(stored)]
-    return min(typo_distance(typed, stored[:k]) for k in lengths)
+    n = len(typed)
+    head = stored[: n + 1]
+    last = _last_row(typed, head, limit)  # distances of `typed` to every beginning of `head`
+    ends = [k for k in (n - 1, n, n + 1) if 0 < k <= len(head)] or [len(head)]
+    best = min(last[k] for k in ends)
+    return best if limit is None else min(best, limit + 1)
+
+
+def _last_row(typed: str, stored: str, limit: int | None) -> list[int]:
+    """The last row of the optimal-string-alignment table: distances of `typed` to each
+    beginning of `stored`. With `limit`, stops (all cells > limit) once no path can come back."""
+    m = len(stored)
+    before: list[int] | None = None
+    previous = list(range(m + 1))
+    for i in range(1, len(typed) + 1):
+        t = typed[i - 1]
+        current = [i] + [0] * m
+        for j in range(1, m + 1):
+            best = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (t != stored[j - 1]))
+            if before is not None and j > 1 and t == stored[j - 2] and typed[i - 2] == stored[j - 1]:
+                best = min(best, before[j - 2] + 1)
+            current[j] = best
+        if limit is not None and min(current) > limit and min(previous) > limit:
+            return [limit + 1] * (m + 1)  # a swap looks back one row only: no path gets cheaper again
+        before, previous = previous, current
+    return previous
 
 
 def allowed_typos(typed: str) -> int:

@@ -42,17 +42,19 @@ _KEYS_HALF = """
                 CAST(:{p}_full AS int[]), CAST(:{p}_prefix AS int[]), CAST(:{p}_trigram AS boolean[]))
          WITH ORDINALITY AS t(term, lo, hi, full_edits, prefix_edits, trigram, ord)
     CROSS JOIN LATERAL (
-        SELECT k.key FROM patient_name_key k
-        WHERE t.trigram AND k.clinic_id = :clinic AND k.part = '{part}' AND k.key % t.term
-        UNION ALL
-        SELECT k.key FROM patient_name_key k
-        WHERE k.clinic_id = :clinic AND k.part = '{part}' AND k.key >= t.lo AND k.key < t.hi
-          AND ((abs(length(k.key) - length(t.term)) <= t.full_edits
-                AND levenshtein_less_equal(k.key, t.term, t.full_edits + 1)
-                    <= t.full_edits + CASE WHEN abs(length(k.key) - length(t.term)) < t.full_edits THEN 1 ELSE 0 END)
-               OR (t.prefix_edits >= 0 AND length(k.key) > length(t.term)
-                   AND levenshtein_less_equal(left(k.key, length(t.term)), t.term, 2 * t.prefix_edits)
-                       <= 2 * t.prefix_edits))
+        SELECT k.key FROM (
+            SELECT k.key FROM patient_name_key k
+            WHERE t.trigram AND k.clinic_id = :clinic AND k.part = '{part}' AND k.key % t.term
+            UNION ALL
+            SELECT k.key FROM patient_name_key k
+            WHERE k.clinic_id = :clinic AND k.part = '{part}' AND k.key >= t.lo AND k.key < t.hi
+        ) AS k
+        WHERE (abs(length(k.key) - length(t.term)) <= t.full_edits
+               AND levenshtein_less_equal(k.key, t.term, t.full_edits + 1)
+                   <= t.full_edits + CASE WHEN abs(length(k.key) - length(t.term)) < t.full_edits THEN 1 ELSE 0 END)
+           OR (t.prefix_edits >= 0 AND length(k.key) > length(t.term)
+               AND levenshtein_less_equal(left(k.key, length(t.term)), t.term, 2 * t.prefix_edits)
+                   <= 2 * t.prefix_edits)
     ) AS c
 """
 _KEYS = text(_KEYS_HALF.format(part="family", p="f") + "UNION ALL" + _KEYS_HALF.format(part="given", p="g"))
@@ -189,10 +191,10 @@ def _cost(term: str, key: str, *, prefix_edits: int) -> float | None:
     allowed = allowed_typos(term)
     best = None
     if abs(len(key) - len(term)) <= allowed:
-        full = typo_distance(term, key)
+        full = typo_distance(term, key, allowed)
         best = float(full) if full <= allowed else None
     if prefix_edits >= 0 and len(key) > len(term) and (best is None or best > PREFIX_PENALTY):
-        partial = prefix_typo_distance(term, key)
+        partial = prefix_typo_distance(term, key, prefix_edits)
         if partial <= prefix_edits and (best is None or partial + PREFIX_PENALTY < best):
             best = partial + PREFIX_PENALTY
     return best

@@ -35,3 +35,12 @@ def test_prefix_distance_is_for_a_name_still_being_typed():
 @pytest.mark.parametrize(("typed", "allowed"), [("ab", 0), ("abc", 1), ("abcd", 1), ("abcde", 2), ("de luca", 2)])
 def test_longer_words_tolerate_more_slips(typed, allowed):
     assert allowed_typos(typed) == allowed
+
+
+@pytest.mark.parametrize(("typed", "stored"), [("schmdit", "schmidt"), ("wagner", "wgnerstein"), ("abcdef", "uvwxyz"),
+                                               ("kyaa", "kaya"), ("mulelr", "mueller"), ("a", "bcd")])
+@pytest.mark.parametrize("limit", [0, 1, 2])
+def test_a_limit_only_caps_the_distance(typed, stored, limit):
+    exact = typo_distance(typed, stored)
+    assert typo_distance(typed, stored, limit) == min(exact, limit + 1)
+    assert prefix_typo_distance(typed, stored, limit) == min(prefix_typo_distance(typed, stored), limit + 1)
