@@ -13,7 +13,7 @@ from clinic_desktop.db.models import Appointment, GlucoseReading, Medication, Pa
 from clinic_desktop.domain.enums import AppointmentReason, AppointmentStatus, ReadingSource, Role
 from clinic_desktop.qt.panes.patient_list_pane import PatientListPane
 from clinic_desktop.services.patient_service import PatientService
-from tests.qt.test_patient_care_team import off_gui_thread
+from tests.qt.test_patient_care_team import off_gui_thread, shot
 from tests.qt.test_patient_list import context_for
 from tests.services.patient_support import register
 
@@ -73,7 +73,7 @@ def test_admin_merges_a_duplicate_from_the_list(qtbot, database, clinic, monkeyp
     assert cell(labels.index("Glucose readings"), 0) == "3" and cell(labels.index("Glucose readings"), 1) == "1"
     assert cell(labels.index("Appointments"), 0) == "1" and cell(labels.index("Medications"), 0) == "1"
     assert "moves 3 glucose readings, 1 appointments, 1 medications" in dialog.summary.text()
-    dialog.grab().save("/work/notes/shots/patients-gaps-merge-dialog.png")
+    shot(dialog, "patients-gaps-merge-dialog.png")
 
     asked = []
     monkeypatch.setattr(QMessageBox, "question",
