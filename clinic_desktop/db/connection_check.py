@@ -16,7 +16,7 @@ import psycopg
 from .engine import ConnectTarget
 
 MIN_SERVER_MAJOR = 14  # date_bin (the plain-PostgreSQL time-series backend) needs 14
-REQUIRED_EXTENSIONS = ("pg_trgm", "btree_gist", "unaccent")
+REQUIRED_EXTENSIONS = ("pg_trgm", "btree_gist", "unaccent", "fuzzystrmatch")
 
 
 @dataclass(frozen=True)
@@ -158,7 +158,7 @@ def _inspect_server(conn: psycopg.Connection, steps: list[CheckStep], target: Co
     missing = [e for e in REQUIRED_EXTENSIONS if e not in available]
     steps.append(CheckStep(
         "extensions", not missing,
-        "The extensions pg_trgm, btree_gist and unaccent are available." if not missing
+        "The extensions pg_trgm, btree_gist, unaccent and fuzzystrmatch are available." if not missing
         else f"The server lacks the extension(s) {', '.join(missing)}: install the PostgreSQL contrib package.",
     ))
     timescale = "timescaledb" in available

@@ -118,6 +118,16 @@ def daily_times(frequency: Frequency, times: Sequence[time], every_n_hours: int 
     return sorted(times)
 
 
+def describe_schedule(frequency: Frequency, times: Sequence[time], every_n_hours: int | None) -> str:
+    """'Twice daily at 08:00, 20:00', 'Every 8 hours (06:00, 14:00, 22:00)', 'As needed'."""
+    clock = ", ".join(t.strftime("%H:%M") for t in daily_times(frequency, times, every_n_hours))
+    if frequency is Frequency.AS_NEEDED:
+        return frequency.label
+    if frequency is Frequency.EVERY_N_HOURS and every_n_hours:
+        return f"Every {every_n_hours} hours" + (f" ({clock})" if clock else "")
+    return f"{frequency.label} at {clock}" if clock else frequency.label
+
+
 @dataclass(frozen=True)
 class ActiveWindow:
     """When a prescription counts: [starts, ends) in UTC, minus its pauses."""

@@ -44,6 +44,15 @@ def local_wall_seconds(times_utc: np.ndarray, zone: ZoneInfo) -> np.ndarray:
     return times_utc + np.vectorize(offsets.__getitem__, otypes=[float])(hours)
 
 
+def metrics_of(times: np.ndarray, values: np.ndarray, zone: ZoneInfo, start: datetime, end: datetime) -> GlucoseMetrics:
+    """The consensus metrics DTO of the readings of one window (epoch seconds, mg/dL)."""
+    m = compute_metrics(local_wall_seconds(times, zone), values, window_seconds=(end - start).total_seconds())
+    r = m.ranges
+    ranges = TimeInRanges(r.very_low, r.low, r.in_range, r.high, r.very_high) if r else None
+    return GlucoseMetrics(start, end, m.readings, m.days_with_data, m.percent_active, m.sufficient, m.mean,
+                          m.gmi, m.cv, m.sd, ranges, m.gri, m.mage, m.modd, m.lbgi, m.hbgi)
+
+
 class GlucoseService:
     """Reads for the charts and metrics panel, and manual fingerstick entry."""
 
@@ -122,11 +131,7 @@ class GlucoseService:
     def metrics(self, actor: Actor, patient_id: uuid.UUID, *, start: datetime, end: datetime) -> GlucoseMetrics:
         """Consensus metrics for the window, computed here on the server side of the app."""
         times, values, zone = self._raw(actor, patient_id, start, end)
-        m = compute_metrics(local_wall_seconds(times, zone), values, window_seconds=(end - start).total_seconds())
-        r = m.ranges
-        ranges = TimeInRanges(r.very_low, r.low, r.in_range, r.high, r.very_high) if r else None
-        return GlucoseMetrics(start, end, m.readings, m.days_with_data, m.percent_active, m.sufficient, m.mean,
-                              m.gmi, m.cv, m.sd, ranges, m.gri, m.mage, m.modd, m.lbgi, m.hbgi)
+        return metrics_of(times, values, zone, start, end)
 
     # -- readings -----------------------------------------------------------------------------
     def list_readings(self, actor: Actor, patient_id: uuid.UUID, *, start: datetime, end: datetime,

@@ -182,3 +182,13 @@ class MergeResult:
     keep_id: uuid.UUID
     merged_id: uuid.UUID
     moved: dict[str, int]
+
+
+@dataclass(frozen=True)
+class MergePreview:
+    """Both records side by side before a merge, with what each holds (label → count)."""
+
+    keep: PatientRecord
+    duplicate: PatientRecord
+    keep_counts: dict[str, int]
+    duplicate_counts: dict[str, int]

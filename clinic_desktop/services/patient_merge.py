@@ -65,6 +65,18 @@ def find_duplicates(
     ]
 
 
+#: What the merge dialog counts on each side (every row moves, archived or cancelled ones too).
+_COUNTED = {"glucose_reading": "glucose readings", "appointment": "appointments", "medication": "medications",
+            "patient_caregiver": "caregivers"}
+
+
+def record_counts(session: Session, patient_id: uuid.UUID) -> dict[str, int]:
+    """Rows that belong to a patient, by what a merge would move (label → count)."""
+    parts = ", ".join(f"(SELECT count(*) FROM {table} WHERE patient_id = :p) AS {table}" for table in _COUNTED)
+    row = session.execute(text(f"SELECT {parts}"), {"p": patient_id}).one()  # noqa: S608 - fixed names
+    return {label: int(getattr(row, table)) for table, label in _COUNTED.items()}
+
+
 def merge(uow: UnitOfWork, keep: Patient, dup: Patient) -> MergeResult:
     """Both patients are already locked FOR UPDATE by the caller."""
     session = uow.session

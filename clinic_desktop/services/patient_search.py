@@ -3,7 +3,8 @@ prefix, phone digits in any formatting, and date of birth typed the clinic's way
 
 Each kind is one indexed query (see migration 0003):
 - name prefix: btree on `search_name` (collation "C", so LIKE 'abc%' is an index range);
-- misspelt name: GIN trigram index with pg_trgm's word similarity (`%>`), ranked by it;
+- misspelt name: only when the prefixes found (almost) nothing, the typed words are corrected
+  against the clinic's distinct names and patients read by exact key (patient_name_match.py);
 - MRN prefix: btree with text_pattern_ops; phone: GIN trigram on the digits; DOB: btree.
 Everything typed is a bound parameter; LIKE wildcards typed by a user are escaped.
 """
@@ -15,16 +16,16 @@ import uuid
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import Select, and_, func, or_, select, text
+from sqlalchemy import Select, and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from ..db.models import Patient
 from ..domain import patient_rules
+from . import patient_name_match
 from .patient_dto import PatientSummary
 
 MAX_QUERY_CHARS = 100  # longer input is cut: no name, MRN or phone is longer
 MIN_FUZZY_CHARS = 3  # below three letters a trigram search matches nearly everything
-WORD_SIMILARITY_THRESHOLD = 0.45
 FUZZY_ONLY_BELOW = 3  # exact prefix hits that make a typo search unnecessary
 _PHONE_CHARS = re.compile(r"^[\d\s+()\-./]+$")
 _MRN_CHARS = re.compile(r"^[A-Za-z0-9_\-/.]+$")
@@ -72,7 +73,7 @@ def search_patients(
     if len(digits) >= 4 and _PHONE_CHARS.match(query):
         take(session.execute(_phone_query(base, query, digits, locale).limit(limit)), "phone")
     if any(ch.isalpha() for ch in query) and len(hits) < limit:
-        _search_names(session, base, query, limit, hits, take)
+        _search_names(session, base, query, limit, hits, take, clinic_id=clinic_id, include_archived=include_archived)
     return list(hits.values())
 
 
@@ -96,41 +97,42 @@ def _phone_query(base: Select, query: str, digits: str, locale: str) -> Select:
     return base.where(or_(*conditions)).order_by(Patient.search_name)
 
 
-def _search_names(session: Session, base: Select, query: str, limit: int, hits: dict, take) -> None:  # noqa: ANN001
-    """Prefix matches in name order first, then typo-tolerant matches by word similarity.
+def _search_names(  # noqa: ANN001
+    session: Session, base: Select, query: str, limit: int, hits: dict, take, *, clinic_id: uuid.UUID,
+    include_archived: bool,
+) -> None:
+    """Prefix matches in name order first, then typo-tolerant matches ranked by slips needed.
 
-    The trigram search is the expensive one (it reads the posting lists of common trigrams), so
-    it runs only when the exact prefixes found (almost) nothing — the typo case.
+    The typo search runs only when the exact prefixes found (almost) nothing — the typo case.
     """
     normalized = session.scalar(select(func.lower(func.f_unaccent(query)))) or ""
     before = len(hits)
     prefix = escape_like(normalized) + "%"
-    by_prefix = base.where(Patient.search_name.like(prefix, escape="\\")).order_by(Patient.search_name)
-    take(session.execute(by_prefix.limit(limit)), "name")
+    stages = [base.where(Patient.search_name.like(prefix, escape="\\"))]
     words = normalized.split()
-    if len(words) > 1 and len(hits) < limit:
+    if len(words) > 1:
         # Given name first ("anna schmidt"): each word must start a word of the stored name.
         cond = [Patient.search_name.like(escape_like(words[0]) + "%", escape="\\")]
         cond += [Patient.search_name.like("% " + escape_like(w) + "%", escape="\\") for w in words[1:]]
         alt = [Patient.search_name.like("% " + escape_like(words[0]) + "%", escape="\\")]
         alt += [Patient.search_name.like(escape_like(w) + "%", escape="\\") for w in words[1:]]
-        rows = session.execute(base.where(or_(and_(*cond), and_(*alt))).order_by(Patient.search_name).limit(limit))
-        take(rows, "name")
+        stages.append(base.where(or_(and_(*cond), and_(*alt))))
+    # Both stages in one round trip: whole-name prefix hits first, then word-start hits.
+    parts = [stage.add_columns(literal(i).label("stage"), Patient.search_name.label("sort_name"))
+             .order_by(Patient.search_name).limit(limit).subquery() for i, stage in enumerate(stages)]
+    union = union_all(*(select(part) for part in parts)).subquery()
+    take(session.execute(select(union).order_by(union.c.stage, union.c.sort_name)), "name")
     found = len(hits) - before
     if len(normalized.replace(" ", "")) < MIN_FUZZY_CHARS or found >= FUZZY_ONLY_BELOW or len(hits) >= limit:
         return
-    session.execute(
-        text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, true)"),
-        {"t": str(WORD_SIMILARITY_THRESHOLD)},
+    if any(ch.isdigit() for ch in normalized):
+        return  # names never hold digits (patient_rules): an MRN or phone, answered above
+    similar = patient_name_match.similar_names(
+        session, clinic_id, normalized, limit=limit, include_archived=include_archived,
+        min_family_letters=MIN_FUZZY_CHARS,
     )
-    score = func.word_similarity(normalized, Patient.search_name)
-    fuzzy = (
-        base.add_columns(score.label("score"))
-        .where(Patient.search_name.op("%>")(normalized))
-        .order_by(score.desc(), Patient.search_name)
-        .limit(limit)
-    )
-    take(session.execute(fuzzy), "name", lambda row: float(row.score))
+    scores = {row.id: score for row, score in similar}
+    take((row for row, _ in similar), "name", lambda row: scores[row.id])
 
 
 def _summary(row, kind: str, score: float) -> PatientSummary:  # noqa: ANN001

@@ -23,10 +23,12 @@ from ..domain import patient_rules
 from ..domain.actor import Actor
 from ..domain.enums import Role
 from ..domain.errors import ConflictError, FieldProblem, NotFound, PermissionDenied, StaleRecord, ValidationError
-from . import patient_care_team, patient_merge, patient_record_query
+from ..db.timeseries import TimeSeriesBackend, backend_for
+from . import patient_care_team, patient_merge, patient_record_query, patient_summary
 from .patient_dto import (
     CareTeam,
     DoctorOption,
+    MergePreview,
     MergeResult,
     PatientFilters,
     PatientPage,
@@ -36,6 +38,7 @@ from .patient_dto import (
 )
 from .patient_list_query import fetch_page
 from .patient_search import search_patients
+from .patient_summary import PatientSummarySheet
 
 ALL_ROLES = (Role.ADMIN, Role.DOCTOR, Role.NURSE, Role.RECEPTIONIST)
 CLINICAL_EDITORS = (Role.DOCTOR, Role.NURSE)
@@ -45,8 +48,9 @@ _COLUMN = {"phone": "phone_e164"}  # form field name → column name where they 
 class PatientService:
     """The patient registry's use cases (see the module docstring for the role rules)."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, backend: TimeSeriesBackend | None = None) -> None:
         self._db = database
+        self._backend = backend
         self._locales: dict[uuid.UUID, str] = {}
 
     # --- reading -----------------------------------------------------------------------------
@@ -89,6 +93,18 @@ class PatientService:
             patient = self._load(uow.session, actor, patient_id)
             uow.audit("view", "patient", patient.id, patient_id=patient.id)
             return patient_record_query.record(uow.session, patient, actor, self._today(uow.session, actor.clinic_id))
+
+    def summary_sheet(self, actor: Actor, patient_id: uuid.UUID) -> PatientSummarySheet:
+        """Everything the one-page summary shows, as the actor may see it; the printing is audited."""
+        actor.require(*ALL_ROLES, action="print patient summaries")
+        with self._db.unit_of_work(actor) as uow:
+            patient = self._load(uow.session, actor, patient_id)
+            record = patient_record_query.record(uow.session, patient, actor, self._today(uow.session, actor.clinic_id))
+            self._backend = self._backend or backend_for(self._db)
+            sheet = patient_summary.build_sheet(uow.session, actor, patient, record, self._backend)
+            uow.audit("print_summary", "patient", patient.id, patient_id=patient.id,
+                      changes={"summary": [None, "clinical" if sheet.clinical else "demographics only"]})
+            return sheet
 
     def list_doctors(self, actor: Actor) -> list[DoctorOption]:
         """Active doctors of the clinic, for filters and the care team."""
@@ -182,6 +198,22 @@ class PatientService:
                 uow.session, actor.clinic_id, ctx, given_name=given_name, family_name=family_name,
                 date_of_birth=date_of_birth, phone=phone,
             )
+
+    def merge_preview(self, actor: Actor, *, keep_id: uuid.UUID, merge_id: uuid.UUID) -> MergePreview:
+        """Both records and what each holds, for the admin to compare before merging (audited views)."""
+        actor.require(Role.ADMIN, action="merge duplicate patients")
+        if keep_id == merge_id:
+            raise ConflictError("Choose two different patients to merge.")
+        with self._db.unit_of_work(actor) as uow:
+            today = self._today(uow.session, actor.clinic_id)
+            sides = []
+            for pid in (keep_id, merge_id):
+                patient = self._load(uow.session, actor, pid)
+                uow.audit("view", "patient", patient.id, patient_id=patient.id,
+                          changes={"purpose": [None, "merge preview"]})
+                sides.append((patient_record_query.record(uow.session, patient, actor, today),
+                              patient_merge.record_counts(uow.session, patient.id)))
+            return MergePreview(sides[0][0], sides[1][0], sides[0][1], sides[1][1])
 
     def merge(self, actor: Actor, *, keep_id: uuid.UUID, merge_id: uuid.UUID) -> MergeResult:
         """Move everything of `merge_id` to `keep_id` in one transaction; archive `merge_id`."""

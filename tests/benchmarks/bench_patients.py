@@ -114,6 +114,7 @@ def bulk_load(db: Database, clinic_id: uuid.UUID, doctor_id: uuid.UUID, n: int, 
         for _, definition in indexes:
             cur.execute(definition)
         cur.execute("ANALYZE patient")
+        cur.execute("ANALYZE patient_name_key")  # filled by the patient triggers during the COPY
         raw.commit()
     finally:
         raw.close()
@@ -137,6 +138,7 @@ def sample_queries(db: Database, clinic_id: uuid.UUID, k: int, rng: random.Rando
         rows = conn.execute(text("SELECT family_name, given_name, mrn, phone_e164, date_of_birth FROM patient "
                                  "WHERE clinic_id = :c ORDER BY random() LIMIT :k"), {"c": clinic_id, "k": k}).all()
     longer = [r for r in rows if len(r.family_name) >= 6] or rows
+    MISSPELT_TARGETS[:] = [f"{r.family_name}, {r.given_name}" for r in longer][:k]
     return {
         "name prefix": [r.family_name[: rng.randint(3, 5)] for r in rows],
         "misspelt name": [typo(r.family_name, rng) + " " + r.given_name for r in longer][:k],
@@ -144,6 +146,9 @@ def sample_queries(db: Database, clinic_id: uuid.UUID, k: int, rng: random.Rando
         "phone": ["0" + r.phone_e164[3:5] + " " + r.phone_e164[5:] for r in rows],  # national: 030 1234567
         "date of birth": [r.date_of_birth.strftime("%d.%m.%Y") for r in rows],
     }
+
+
+MISSPELT_TARGETS: list[str] = []  # the intended "family, given" of each misspelt query, in order
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -227,14 +232,21 @@ def run(db: Database, n: int, args: argparse.Namespace, rng: random.Random) -> N
     service.search(actor, text="warm up")
     print(f"\n{n:,} patients — service-side latency in ms (p50 / p95), baseline p50 in the same run")
     print(f"{'operation':<22} {'p50':>8} {'p95':>8} {'hits':>6} {'baseline p50':>13} {'ratio':>8}")
+    results: dict[str, list] = {}
     for kind, qs in queries.items():
         hits = []
-        samples = time_calls(lambda q: hits.append(len(service.search(actor, text=q))), qs)
+        answers = results.setdefault(kind, [])
+        samples = time_calls(lambda q: (answers.append(found := service.search(actor, text=q)),
+                                        hits.append(len(found))), qs)
         p50, p95 = percentiles(samples)
         base = time_calls(lambda q: naive_search(db, clinic.clinic_id, kind, q), qs[: args.baseline_queries])
         b50 = statistics.median(base)
         print(f"{'search ' + kind:<22} {p50:>8.1f} {p95:>8.1f} {statistics.median(hits):>6.0f} {b50:>13.1f} "
               f"{b50 / p50:>7.0f}×")
+    names = [[h.display_name for h in found] for found in results["misspelt name"]]
+    top = sum(1 for got, wanted in zip(names, MISSPELT_TARGETS) if got and got[0] == wanted)
+    anywhere = sum(1 for got, wanted in zip(names, MISSPELT_TARGETS) if wanted in got)
+    print(f"{'  misspelt: intended name':<22} first in {top}/{len(names)}, among the hits in {anywhere}/{len(names)}")
     first = time_calls(lambda _: service.list_page(actor, limit=PAGE), range(20))
     p50, p95 = percentiles(first)
     base = time_calls(lambda _: offset_page(db, clinic.clinic_id, 0), range(5))

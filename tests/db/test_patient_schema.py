@@ -125,3 +125,36 @@ def test_registry_works_under_row_level_security(app_role_database, clinic):
     assert [h.id for h in service.search(clinic.receptionist, text="Zolla")] == [p.id]
     assert p.id in {r.id for r in service.list_page(clinic.nurse).rows}
     assert service.get(clinic.doctor, p.id).family_name == "Zola"
+
+
+def test_name_keys_follow_registrations_and_renames(service, database, clinic):
+    """Revision 0007: the clinic's distinct names, kept by triggers, feed the typo search."""
+    from tests.conftest import create_clinic_with_staff
+
+    p = register(service, clinic.receptionist, given_name="Zoë", family_name="Ångström")
+    service.update(clinic.receptionist, p.id, data={"family_name": "Lindqvist"}, expected_version=p.version)
+    with database.engine.connect() as conn:
+        keys = set(map(tuple, conn.execute(text("SELECT part, key FROM patient_name_key WHERE clinic_id = :c"),
+                                {"c": clinic.clinic_id}).all()))
+    assert {("family", "angstrom"), ("family", "lindqvist"), ("given", "zoe")} <= keys
+    assert [h.id for h in service.search(clinic.receptionist, text="Lindqivst")] == [p.id]
+    assert service.search(clinic.receptionist, text="Angstrom") == []  # a stale key finds nobody
+    other = create_clinic_with_staff(database, name="Elsewhere")
+    assert service.search(other.receptionist, text="Lindqivst") == []
+
+
+def test_typo_search_reads_keys_through_their_indexes(bulk_clinic_id, database):
+    from clinic_desktop.services.patient_name_match import _BY_FAMILY, _KEYS
+
+    with database.engine.begin() as conn:
+        conn.execute(text("ANALYZE patient_name_key"))
+        conn.execute(text("SET LOCAL enable_seqscan = off"))
+        keys = "\n".join(r[0] for r in conn.execute(text("EXPLAIN " + str(_KEYS)), {
+            "clinic": bulk_clinic_id, "f_terms": ["abcdef"], "f_lo": ["a"], "f_hi": ["b"], "f_full": [2],
+            "f_prefix": [1], "f_trigram": [True], "g_terms": ["given1"], "g_lo": ["g"], "g_hi": ["h"], "g_full": [2],
+            "g_prefix": [1], "g_trigram": [True]}))
+        pairs = "\n".join(r[0] for r in conn.execute(text("EXPLAIN " + str(_BY_FAMILY)), {
+            "clinic": bulk_clinic_id, "archived": False, "limit": 50, "end": chr(0x10FFFF),
+            "family_space": ["abcdef "], "given_prefix": ["given1"], "cost": [1.0]}))
+    assert "ix_patient_name_key_key_trgm" in keys and "pk_patient_name_key" in keys, keys
+    assert "ix_patient_clinic_id_search_name_id" in pairs, pairs

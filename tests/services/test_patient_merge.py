@@ -184,3 +184,24 @@ def test_audit_viewer_is_admin_only_and_filters(service, database, clinic):
     assert {s.role for s in audit.staff_options(clinic.admin)} == set(Role)
     with database.engine.connect() as conn:  # the viewer itself reads, it never writes
         assert conn.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "audit_read")) == 0
+
+
+def test_merge_preview_counts_what_will_move_and_is_admin_only(service, database, clinic):
+    keep = register(service, clinic.receptionist, given_name="Jon", family_name="Doe")
+    dup = register(service, clinic.receptionist, given_name="John", family_name="Doe")
+    _give_history(database, clinic, dup.id, minutes=5)
+    _give_history(database, clinic, dup.id, minutes=50, visit_days_ago=4)
+    preview = service.merge_preview(clinic.admin, keep_id=keep.id, merge_id=dup.id)
+    assert preview.keep.id == keep.id and preview.duplicate.id == dup.id
+    assert preview.duplicate_counts == {"glucose readings": 2, "appointments": 2, "medications": 2, "caregivers": 0}
+    assert preview.keep_counts == {"glucose readings": 0, "appointments": 0, "medications": 0, "caregivers": 0}
+    with database.engine.connect() as conn:
+        views = conn.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "view", AuditEvent.patient_id.in_([keep.id, dup.id]),
+            AuditEvent.actor_id == clinic.admin.staff_id))
+    assert views == 2
+    for role in (Role.DOCTOR, Role.NURSE, Role.RECEPTIONIST):
+        with pytest.raises(PermissionDenied):
+            service.merge_preview(clinic.as_role(role), keep_id=keep.id, merge_id=dup.id)
+    with pytest.raises(ConflictError):
+        service.merge_preview(clinic.admin, keep_id=keep.id, merge_id=keep.id)

@@ -54,6 +54,62 @@ def test_misspelt_name_is_found_and_ranked(service, clinic, people):
     assert names(service.search(clinic.nurse, text="anna schmidt"))[0] == "Schmidt, Anna"
 
 
+LOOK_ALIKES = [("Anna", "Schmidt"), ("Anna", "Schmitt"), ("Anna", "Schmid"), ("Paul", "Schneider"),
+               ("Paul", "Schreiner"), ("Tim", "Schreiber"), ("Tim", "Schreier"), ("Felix", "Wagner"),
+               ("Felix", "Wegner"), ("Mia", "Wagener"), ("Jürgen", "Möller"), ("Jürgen", "Müller"),
+               ("Emma", "Müller"), ("Emma", "Mueller"), ("Lisa", "Miller"), ("Pavel", "Dvořák"),
+               ("Pavel", "Dvorsky"), ("Ana", "Kaya"), ("Ana", "Kara")]
+
+
+@pytest.mark.parametrize(
+    ("typed", "wanted", "also_plausible"),
+    [
+        ("Schmdit", "Schmidt, Anna", "Schmitt, Anna"),  # two letters swapped
+        ("Wganer", "Wagner, Felix", "Wegner, Felix"),
+        ("Kyaa", "Kaya, Ana", None),  # swapped in a short name (Kara is two slips away)
+        ("Felix Wganer", "Wagner, Felix", "Wegner, Felix"),  # given name first
+        ("Schmdt", "Schmidt, Anna", "Schmid, Anna"),  # a letter missing
+        ("Schnider", "Schneider, Paul", None),
+        ("Wagnr Felix", "Wagner, Felix", "Wegner, Felix"),
+        ("Schmudt", "Schmidt, Anna", "Schmitt, Anna"),  # a wrong letter
+        ("Schreuber Tim", "Schreiber, Tim", "Schreier, Tim"),
+        ("Moller", "Möller, Jürgen", "Müller, Jürgen"),  # accents left out
+        ("Dvorak", "Dvořák, Pavel", "Dvorsky, Pavel"),
+        ("jurgen moller", "Möller, Jürgen", "Müller, Jürgen"),
+        ("Mulelr Emma", "Müller, Emma", "Mueller, Emma"),  # a slip and a missing accent at once
+    ],
+)
+def test_typical_typos_rank_the_patient_first_among_look_alikes(service, clinic, typed, wanted, also_plausible):
+    for given, family in LOOK_ALIKES:
+        register(service, clinic.receptionist, given_name=given, family_name=family)
+    hits = service.search(clinic.receptionist, text=typed)
+    assert names(hits)[0] == wanted, names(hits)
+    assert all(h.score < hits[0].score for h in hits[1:]), hits
+    if also_plausible:
+        assert also_plausible in names(hits[1:])
+    assert "Kara, Ana" not in names(hits)  # two slips from "Kyaa", and unrelated to the others
+
+
+def test_typo_search_finds_a_name_shared_by_many(service, clinic):
+    """A common surname must not crowd out the right given name (the pair is looked up as a key)."""
+    for given in ["Anna", "Ben", "Clara", "David", "Elena", "Finn", "Greta", "Hugo", "Ida", "Jonas", "Karl",
+                  "Lena", "Moritz", "Nina", "Otto", "Paula", "Quirin", "Rosa", "Sven", "Tilda"] * 3:
+        register(service, clinic.receptionist, given_name=given, family_name="Müller")
+    register(service, clinic.receptionist, given_name="Zoë", family_name="Müller")
+    hits = service.search(clinic.receptionist, text="Mülelr Zoe")
+    assert names(hits)[0] == "Müller, Zoë" and hits[0].score < 1.0
+    assert len(service.search(clinic.receptionist, text="Mülelr", limit=100)) == 61
+
+
+def test_typo_search_respects_archive_and_does_not_match_everybody(service, clinic):
+    kept = register(service, clinic.receptionist, given_name="Anna", family_name="Schmidt")
+    gone = register(service, clinic.receptionist, given_name="Anna", family_name="Schmidt")
+    service.archive(clinic.receptionist, gone.id)
+    assert [h.id for h in service.search(clinic.receptionist, text="Schmdit")] == [kept.id]
+    assert {h.id for h in service.search(clinic.admin, text="Schmdit", include_archived=True)} == {kept.id, gone.id}
+    assert service.search(clinic.receptionist, text="Xqzvw") == []
+
+
 def test_prefix_hits_come_before_similar_names(service, clinic, people):
     hits = names(service.search(clinic.nurse, text="schn"))
     assert hits[0] == "Schneider, Paul"
@@ -141,3 +197,10 @@ def test_list_filters_by_doctor_and_type(service, clinic):
     assert [r.id for r in by_doctor.rows] == [mine.id] and by_doctor.rows[0].doctor_name.startswith("Dr ")
     by_type = service.list_page(clinic.nurse, filters=PatientFilters(diabetes_type="type_1"))
     assert [r.id for r in by_type.rows] == [mine.id]
+
+
+def test_typo_in_a_surname_of_several_words(service, clinic):
+    luca = register(service, clinic.receptionist, given_name="Maria", family_name="De Luca")
+    register(service, clinic.receptionist, given_name="Maria", family_name="Lucas")
+    hits = service.search(clinic.receptionist, text="de lcua maria")
+    assert hits[0].id == luca.id and hits[0].score < 1.0

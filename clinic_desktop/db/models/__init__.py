@@ -4,7 +4,7 @@ Importing this package registers every table on `clinic_desktop.db.base.metadata
 """
 
 from .clinic import AuditEvent, Clinic, StaffAccount
-from .patient import Caregiver, DoctorProfile, Patient, PatientCaregiver, PatientDoctor
+from .patient import Caregiver, DoctorProfile, Patient, PatientCaregiver, PatientDoctor, PatientNameKey
 from .appointment import Appointment, AppointmentSeries
 from .appointment import AppointmentStatusChange
 from .working_hours import ClinicClosedDay, DoctorWorkingHours
@@ -31,6 +31,7 @@ __all__ = [
     "Patient",
     "PatientCaregiver",
     "PatientDoctor",
+    "PatientNameKey",
     "PatientReview",
     "StaffAccount",
 ]

@@ -59,6 +59,8 @@ class Patient(ClinicOwnedMixin, TimestampMixin, VersionedMixin, SoftDeleteMixin,
         Index("ix_patient_clinic_id_mrn_pattern", "clinic_id", "mrn", postgresql_ops={"mrn": "text_pattern_ops"}),
         Index("ix_patient_clinic_id_date_of_birth_id", "clinic_id", "date_of_birth", "id"),
         Index("ix_patient_clinic_id_last_visit_on_id", "clinic_id", "last_visit_on", "id"),
+        # Revision 0007: patients by given name alone (a typed given name, typo-corrected).
+        Index("ix_patient_clinic_id_given_key_search_name", "clinic_id", "given_key", "search_name"),
         CheckConstraint("last_hba1c IS NULL OR last_hba1c BETWEEN 3 AND 20", name="last_hba1c_range"),
         CheckConstraint("target_hba1c IS NULL OR target_hba1c BETWEEN 3 AND 20", name="target_hba1c_range"),
         CheckConstraint("diagnosed_on IS NULL OR diagnosed_on >= date_of_birth", name="diagnosed_after_birth"),
@@ -93,12 +95,38 @@ class Patient(ClinicOwnedMixin, TimestampMixin, VersionedMixin, SoftDeleteMixin,
         Computed("lower(f_unaccent((family_name || ' ') || given_name))", persisted=True),
         nullable=False,
     )
+    # The given name normalised like `search_name` (which is "family_key given_key").
+    given_key: Mapped[str] = mapped_column(
+        String(100, collation="C"), Computed("lower(f_unaccent(given_name))", persisted=True), nullable=False
+    )
     # The phone's digits only, so "0151 23-45" and "+49 151 2345" meet in a trigram search.
     phone_digits: Mapped[str | None] = mapped_column(
         String(16, collation="C"), Computed("regexp_replace(phone_e164, '[^0-9]', '', 'g')", persisted=True)
     )
     # Date of the last completed visit, kept by a trigger on appointments (sortable at 1M patients).
     last_visit_on: Mapped[date | None] = mapped_column(Date)
+
+
+class PatientNameKey(Base):
+    """A distinct normalised family or given name of the clinic's patients (revision 0007).
+
+    Filled by triggers on patient and never pruned: typos are corrected against these few
+    thousand keys, then patients are read by exact key (see services/patient_name_match.py).
+    """
+
+    __tablename__ = "patient_name_key"
+    __table_args__ = (
+        CheckConstraint("part IN ('family', 'given')", name="part"),
+        # New names are rare: without the fast-update pending list every search sees a clean index.
+        Index("ix_patient_name_key_key_trgm", "key", postgresql_using="gin", postgresql_ops={"key": "gin_trgm_ops"},
+              postgresql_with={"fastupdate": "off"}),
+    )
+
+    clinic_id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("clinic.id", ondelete="CASCADE"), primary_key=True
+    )
+    part: Mapped[str] = mapped_column(String(6), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100, collation="C"), primary_key=True)
 
 
 class PatientDoctor(ClinicOwnedMixin, TimestampMixin, Base):

@@ -1,4 +1,5 @@
-"""The patient record: header, form with inline validation, care team, archive/restore.
+"""The patient record: header, form with inline validation (Record tab), the care team (Care
+team tab), archive/restore, and the one-page summary to print or save as PDF.
 
 Every service call runs through the dialog's TaskRunner. Saving shows each field's problem
 beside it; a stale save opens the conflict dialog with both versions; a lost connection keeps
@@ -13,16 +14,18 @@ from typing import Any
 
 from PySide6.QtWidgets import (
     QComboBox,
+    QMenu,
     QDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -32,7 +35,9 @@ from ...domain.errors import ConnectionLost, DomainError, StaleRecord, Validatio
 from ...domain.patient_rules import CLINICAL_FIELDS, DEMOGRAPHIC_FIELDS, display_date_format, format_date, format_phone
 from ...services.patient_dto import PatientRecord
 from ..workers import TaskRunner
+from .care_team_editor import CareTeamEditor
 from .patient_conflict_dialog import KEEP_MINE, TAKE_THEIRS, PatientConflictDialog
+from .patient_summary_printing import PatientSummaryPrinting
 
 ERROR_STYLE = "color: #b71c1c;"
 FIELDS = {  # name: (label, kind, choices)
@@ -101,8 +106,8 @@ class PatientRecordDialog(QDialog):
             self.inputs[name].setEnabled(can_edit_clinical)
         demo_box = QGroupBox("Demographics")
         demo_box.setLayout(demo)
-        self.care_team = QListWidget()
-        self.care_team.setMaximumHeight(110)
+        self.care_team = CareTeamEditor(self._context, self)
+        self.care_team.changed.connect(lambda team: self._publish())
         self.banner = QLabel("")
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet("background: #ffebee; padding: 6px;")
@@ -116,22 +121,39 @@ class PatientRecordDialog(QDialog):
         self.archive_button = QPushButton("Archive")
         self.archive_button.clicked.connect(self._toggle_archive)
         self.archive_button.setVisible(False)
+        self.summary = PatientSummaryPrinting(self._context, self)
+        self.summary.finished.connect(self._show_status)
+        self.summary.failed.connect(self._show_banner)
+        self.summary_button = QToolButton()
+        self.summary_button.setText("Summary")
+        self.summary_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.summary_button)
+        self.print_action = menu.addAction("Print one-page summary…", self.print_summary)
+        self.pdf_action = menu.addAction("Save summary as PDF…", lambda: self.save_summary_pdf())
+        self.summary_button.setMenu(menu)
+        self.summary_button.setEnabled(False)
+        self.status = QLabel("")
+        self.status.setStyleSheet("color: #455a64;")
         close = QPushButton("Close")
         close.clicked.connect(self.reject)
         buttons = QHBoxLayout()
         buttons.addWidget(self.archive_button)
-        buttons.addStretch(1)
+        buttons.addWidget(self.summary_button)
+        buttons.addWidget(self.status, 1)
         for b in (self.retry_button, self.save_button, close):
             buttons.addWidget(b)
-        columns = QHBoxLayout()
+        record_tab = QWidget()
+        columns = QHBoxLayout(record_tab)
         columns.addWidget(demo_box, 1)
         columns.addWidget(self.clinical_box, 1)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(record_tab, "Record")
+        self.tabs.addTab(self.care_team, "Care team")
+        self.tabs.setTabEnabled(1, False)  # a patient must be registered first
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
         layout.addWidget(self.banner)
-        layout.addLayout(columns)
-        layout.addWidget(QLabel("Care team"))
-        layout.addWidget(self.care_team)
+        layout.addWidget(self.tabs, 1)
         layout.addLayout(buttons)
 
     def _input(self, kind: str, choices) -> Any:  # noqa: ANN001
@@ -170,14 +192,9 @@ class PatientRecordDialog(QDialog):
         for name, value in record.form_values().items():
             self._set_value(name, value)
         self.header.setText(self._header_text(record))
-        self.care_team.clear()
-        for d in record.care_team.doctors:
-            self.care_team.addItem(f"Dr: {d.display_name}" + (" (responsible)" if d.responsible else ""))
-        for c in record.care_team.caregivers:
-            self.care_team.addItem(f"Caregiver: {c.display_name} ({c.relationship or 'relationship not recorded'}) "
-                                   f"— may: {', '.join(c.permissions)}")
-        if self.care_team.count() == 0:
-            self.care_team.addItem("No doctors or caregivers linked yet.")
+        self.care_team.set_patient(record.id, record.care_team)
+        self.tabs.setTabEnabled(1, True)
+        self.summary_button.setEnabled(True)
         self.save_button.setText("Save")
         self.archive_button.setVisible(not record.archived or self._actor.role == Role.ADMIN)
         self.archive_button.setText("Restore" if record.archived else "Archive")
@@ -250,6 +267,21 @@ class PatientRecordDialog(QDialog):
     @staticmethod
     def _normalise(value: Any) -> str:
         return "" if value is None else str(getattr(value, "value", value)).strip()
+
+    # --- summary ------------------------------------------------------------------------------
+
+    def print_summary(self) -> None:
+        """Choose a printer, then print the one-page summary (gathered and audited in the background)."""
+        if self.record is not None:
+            self.summary.print_summary(self.record.id, self.record.mrn)
+
+    def save_summary_pdf(self, path: str | None = None) -> None:
+        """Save the one-page summary as a PDF (`path` asked for when not given)."""
+        if self.record is not None:
+            self.summary.save_pdf(self.record.id, self.record.mrn, path)
+
+    def _show_status(self, text: str) -> None:
+        self.status.setText(text)
 
     # --- saving --------------------------------------------------------------------------------
 

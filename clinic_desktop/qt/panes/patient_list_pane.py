@@ -1,4 +1,5 @@
-"""The patients pane: search as you type, the lazy patient list with filters and sort, CSV export.
+"""The patients pane: search as you type, the lazy patient list with filters and sort, CSV export,
+and a context menu per patient (open, print or save the one-page summary, and for admins merge).
 
 Typing shows ranked search hits (debounced; each keystroke supersedes the query in flight, so
 stale results never replace fresh ones); an empty box shows the whole list, fetched page by
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QMessageBox,
     QPushButton,
     QStackedWidget,
@@ -97,9 +99,13 @@ class PatientListPane(QWidget):
         self.new_button.clicked.connect(lambda: self.show_record(None))
         self.export_button = QPushButton("Export CSV…")
         self.export_button.clicked.connect(self._export)
+        self.merge_button = QPushButton("Merge duplicates…")
+        self.merge_button.clicked.connect(lambda: self.open_merge(None))
+        self.merge_button.setVisible(self._actor.role == Role.ADMIN)
         bar = QHBoxLayout()
         bar.addWidget(self.search_box, 3)
-        for w in (self.doctor_filter, self.type_filter, self.status_filter, self.new_button, self.export_button):
+        for w in (self.doctor_filter, self.type_filter, self.status_filter, self.new_button, self.export_button,
+                  self.merge_button):
             bar.addWidget(w)
 
         self.model = PatientTableModel(
@@ -116,6 +122,11 @@ class PatientListPane(QWidget):
         self.stack.addWidget(self.results)
         self.status = QLabel()
         self.status.setObjectName("patientListStatus")
+        from ..dialogs.patient_summary_printing import PatientSummaryPrinting
+
+        self.summary = PatientSummaryPrinting(self._context, self)
+        self.summary.finished.connect(self.status.setText)
+        self.summary.failed.connect(self.status.setText)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.stack, 1)
@@ -140,6 +151,9 @@ class PatientListPane(QWidget):
             view.horizontalHeader().setSortIndicator(COL_NAME, Qt.SortOrder.AscendingOrder)
         view.doubleClicked.connect(self._open_index)
         view.activated.connect(self._open_index)
+        view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        view.customContextMenuRequested.connect(
+            lambda pos, v=view: self._show_menu(v.indexAt(pos), v.viewport().mapToGlobal(pos)))
         return view
 
     def _update_columns(self) -> None:
@@ -209,6 +223,42 @@ class PatientListPane(QWidget):
         patient_id = index.data(ID_ROLE) if index.model() is self.model else getattr(index.data(ROW_ROLE), "id", None)
         if isinstance(patient_id, uuid.UUID):
             self.open_patient.emit(patient_id)
+
+    def patient_at(self, index) -> PatientSummary | None:  # noqa: ANN001
+        """The patient of a row of either table, as a search hit."""
+        if not index.isValid():
+            return None
+        if index.model() is self.model:
+            row = self.model.row_at(index.row())
+            return None if row is None else PatientSummary(row.id, row.mrn, row.display_name, row.date_of_birth,
+                                                           row.archived)
+        return index.data(ROW_ROLE)
+
+    def context_menu(self, patient: PatientSummary) -> QMenu:
+        """What can be done with one patient from the list (merging only for admins)."""
+        menu = QMenu(self)
+        menu.addAction("Open record", lambda: self.open_patient.emit(patient.id))
+        menu.addAction("Print one-page summary…", lambda: self.summary.print_summary(patient.id, patient.mrn))
+        menu.addAction("Save summary as PDF…", lambda: self.summary.save_pdf(patient.id, patient.mrn))
+        if self._actor.role == Role.ADMIN:
+            menu.addSeparator()
+            menu.addAction("Merge duplicate into…", lambda: self.open_merge(patient))
+        return menu
+
+    def _show_menu(self, index, where) -> None:  # noqa: ANN001
+        patient = self.patient_at(index)
+        if patient is not None:
+            self.context_menu(patient).exec(where)
+
+    def open_merge(self, duplicate: PatientSummary | None) -> None:
+        """Admins: choose the record to keep for `duplicate` (or both), compare, merge."""
+        from ..dialogs.patient_merge_dialog import PatientMergeDialog
+
+        dialog = PatientMergeDialog(self._context, self, duplicate=duplicate, locale=self._locale)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.merged.connect(lambda result: self.status.setText("Records merged; the duplicate is archived."))
+        self.merge_dialog = dialog
+        dialog.show()
 
     def _on_changes(self, changes: ChangeSet) -> None:
         if not changes.touches("patient"):
