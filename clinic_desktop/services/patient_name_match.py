@@ -2,7 +2,7 @@
 clinic's distinct names, then read the patients by exact name key.
 
 A million patients share tens of thousands of surnames and a few thousand given names
-(`patient_name_key`, revision 0007). Each way of reading the typed words ("family given",
+(`patient_name_key`, revision 0008). Each way of reading the typed words ("family given",
 "given family", one surname of several words, a given name alone) looks up its words among
 those keys — trigram similarity for slips anywhere, bounded edit distance among the keys with the
 same initial — and ranks them by typo distance (a swap of two letters is one slip). The best

@@ -128,7 +128,7 @@ def test_registry_works_under_row_level_security(app_role_database, clinic):
 
 
 def test_name_keys_follow_registrations_and_renames(service, database, clinic):
-    """Revision 0007: the clinic's distinct names, kept by triggers, feed the typo search."""
+    """Revision 0008: the clinic's distinct names, kept by triggers, feed the typo search."""
     from tests.conftest import create_clinic_with_staff
 
     p = register(service, clinic.receptionist, given_name="Zoë", family_name="Ångström")

@@ -59,7 +59,7 @@ class Patient(ClinicOwnedMixin, TimestampMixin, VersionedMixin, SoftDeleteMixin,
         Index("ix_patient_clinic_id_mrn_pattern", "clinic_id", "mrn", postgresql_ops={"mrn": "text_pattern_ops"}),
         Index("ix_patient_clinic_id_date_of_birth_id", "clinic_id", "date_of_birth", "id"),
         Index("ix_patient_clinic_id_last_visit_on_id", "clinic_id", "last_visit_on", "id"),
-        # Revision 0007: patients by given name alone (a typed given name, typo-corrected).
+        # Revision 0008: patients by given name alone (a typed given name, typo-corrected).
         Index("ix_patient_clinic_id_given_key_search_name", "clinic_id", "given_key", "search_name"),
         CheckConstraint("last_hba1c IS NULL OR last_hba1c BETWEEN 3 AND 20", name="last_hba1c_range"),
         CheckConstraint("target_hba1c IS NULL OR target_hba1c BETWEEN 3 AND 20", name="target_hba1c_range"),
@@ -108,7 +108,7 @@ class Patient(ClinicOwnedMixin, TimestampMixin, VersionedMixin, SoftDeleteMixin,
 
 
 class PatientNameKey(Base):
-    """A distinct normalised family or given name of the clinic's patients (revision 0007).
+    """A distinct normalised family or given name of the clinic's patients (revision 0008).
 
     Filled by triggers on patient and never pruned: typos are corrected against these few
     thousand keys, then patients are read by exact key (see services/patient_name_match.py).
