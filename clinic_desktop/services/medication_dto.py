@@ -88,6 +88,61 @@ class DoseDTO(NamedTuple):
     overdue: bool = False
 
 
+class DueWindow(StrEnum):
+    """Which of the day's doses a nurse looks at (the due list filters on the server)."""
+
+    ALL_DAY = "all_day"
+    DUE_NOW = "due_now"  # from the grace window ago to two hours ahead (a dose may be given early)
+    OVERDUE = "overdue"  # not recorded and past the grace window
+    MORNING = "morning"  # before 12:00
+    AFTERNOON = "afternoon"  # 12:00-18:00
+    EVENING = "evening"  # from 18:00
+
+    @property
+    def label(self) -> str:
+        return {"all_day": "All day", "due_now": "Due now", "overdue": "Overdue", "morning": "This morning",
+                "afternoon": "This afternoon", "evening": "This evening"}[self.value]
+
+
+@dataclass(frozen=True)
+class DoseFilter:
+    """The nurse's filter of the clinic's due list: text in patient or medication, not recorded, time window."""
+
+    text: str = ""
+    not_recorded_only: bool = False
+    window: DueWindow = DueWindow.ALL_DAY
+
+
+class DoseCursor(NamedTuple):
+    """Where the next page starts: the sort key of the last dose shown (time, patient, drug)."""
+
+    scheduled_at: datetime
+    family_name: str
+    given_name: str
+    drug_name: str
+    medication_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class DoseCounts:
+    """The whole day's figures (not only the page): all doses, not recorded, overdue, matching the filter."""
+
+    total: int
+    not_recorded: int
+    overdue: int
+    matching: int
+
+
+@dataclass(frozen=True)
+class DosePage:
+    """One page of the clinic's due list; `next_cursor` None on the last page; `counts` on the first page only."""
+
+    day: date
+    doses: tuple[DoseDTO, ...]
+    next_cursor: DoseCursor | None
+    counts: DoseCounts | None
+
+
 class DayMark(StrEnum):
     """One calendar-strip cell."""
 
