@@ -13,6 +13,7 @@ from datetime import date, datetime
 import numpy as np
 
 from ..domain.enums import EmergencyKind, EmergencyState, GlucoseUnit, ReadingContext, ReadingFlag, ReadingSource
+from .medication_dto import AdherenceFigure
 
 
 @dataclass(frozen=True)
@@ -144,3 +145,5 @@ class WorklistRow:
     last_reading_at: datetime | None
     priority: float
     reasons: tuple[str, ...]
+    #: Overall medication adherence over the last 30 days; None where the actor may not see it.
+    adherence_30d: AdherenceFigure | None = None

@@ -24,7 +24,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -187,6 +187,21 @@ GROUP BY x.patient_id"""
         counts = (row.taken, row.taken_late, row.missed, row.skipped, row.not_recorded)
         figures[row.patient_id] = AdherenceFigure(sum(counts), *counts)
     return figures
+
+
+def recent_adherence(
+    session: Session, clinic_id: uuid.UUID, patient_ids: Iterable[uuid.UUID], *, days: int,
+) -> dict[uuid.UUID, AdherenceFigure]:
+    """Overall adherence over the last `days` clinic-local days (today so far included), per patient.
+
+    For services that show adherence beside their own figures (patient header, review worklist)
+    inside their unit of work; they check first that the actor may see medications."""
+    row = session.execute(text("SELECT timezone, dose_grace_minutes FROM clinic WHERE id = :c"), {"c": clinic_id}).one()
+    zone, grace = ZoneInfo(row.timezone), timedelta(minutes=int(row.dose_grace_minutes))
+    now = datetime.now(UTC)
+    today = now.astimezone(zone).date()
+    return adherence_by_patient(session, clinic_id, patient_ids, zone=zone, grace=grace, now=now,
+                                first_day=today - timedelta(days=days - 1), last_day=today)
 
 
 def due_page(

@@ -153,6 +153,10 @@ class DayMark(StrEnum):
     NOT_SCHEDULED = "not_scheduled"
 
 
+#: Below this overall adherence a patient needs attention (the worklist and the header mark it).
+ADHERENCE_ATTENTION_PERCENT = 80.0
+
+
 @dataclass(frozen=True)
 class AdherenceFigure:
     """Taken doses over doses that were due while the prescription was active."""
@@ -168,6 +172,20 @@ class AdherenceFigure:
     def percent(self) -> float | None:
         """None when nothing was due ("no doses due" is not "0 %")."""
         return None if self.scheduled == 0 else 100.0 * (self.taken + self.taken_late) / self.scheduled
+
+    @property
+    def needs_attention(self) -> bool:
+        percent = self.percent
+        return percent is not None and percent < ADHERENCE_ATTENTION_PERCENT
+
+    def describe(self, days: int) -> str:
+        """'40 of 46 doses taken in the last 30 days (4 missed, 1 skipped, 1 not recorded)'."""
+        if self.scheduled == 0:
+            return f"No scheduled doses were due in the last {days} days."
+        parts = [f"{n} {what}" for n, what in ((self.taken_late, "late"), (self.missed, "missed"),
+                                                 (self.skipped, "skipped"), (self.not_recorded, "not recorded")) if n]
+        detail = f" ({', '.join(parts)})" if parts else ""
+        return f"{self.taken + self.taken_late} of {self.scheduled} doses taken in the last {days} days{detail}."
 
 
 @dataclass(frozen=True)

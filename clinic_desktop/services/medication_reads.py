@@ -119,7 +119,7 @@ class MedicationReads:
         """Overall adherence over the last `days` for each patient, in one query (the review worklist)."""
         actor.require(*READERS, action="see adherence")
         with self._db.unit_of_work(actor, read_only=True) as uow:
-            return adherence_in(uow.session, actor.clinic_id, patient_ids, days=days)
+            return dose_sql.recent_adherence(uow.session, actor.clinic_id, patient_ids, days=days)
 
     def dose_markers(self, actor: Actor, patient_id: uuid.UUID, start: datetime, end: datetime) -> list[ChartMarker]:
         """Taken doses in [start, end) as markers for the glucose trend chart."""
@@ -154,18 +154,6 @@ class MedicationReads:
             full_adherence_mean_mgdl=sum(full_means) / len(full_means) if full_means else None,
             missed_mean_mgdl=sum(missed_means) / len(missed_means) if missed_means else None,
         )
-
-
-def adherence_in(session, clinic_id: uuid.UUID, patient_ids: Iterable[uuid.UUID], *, days: int) -> dict[uuid.UUID, AdherenceFigure]:  # noqa: ANN001
-    """Overall adherence over the last `days` clinic-local days, inside the caller's unit of work.
-
-    For other services that show adherence next to their own figures (patient header, review
-    worklist); they check that the actor may see medications first."""
-    zone, grace = q.clinic_settings(session, clinic_id)
-    now = datetime.now(UTC)
-    today = local_day(now, zone)
-    return dose_sql.adherence_by_patient(session, clinic_id, patient_ids, zone=zone, grace=grace, now=now,
-                                         first_day=today - timedelta(days=days - 1), last_day=today)
 
 
 def _since(entries: list[LedgerEntry], first_day: date, zone) -> list[LedgerEntry]:  # noqa: ANN001
