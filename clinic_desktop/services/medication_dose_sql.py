@@ -63,69 +63,93 @@ class _Range:
         self.first_start = local_midnight(self.first_day, self.zone)
         self.last_end = local_midnight(self.last_day + timedelta(days=1), self.zone)
         self.changes = clock_changes(self.zone, self.first_day, self.last_day)
+        self.days = [self.first_day + timedelta(days=k) for k in range((self.last_day - self.first_day).days + 1)]
+        touched = {c.starts.date() for c in self.changes} | {(c.ends - timedelta(microseconds=1)).date() for c in self.changes}
+        self.shifted = [day in touched for day in self.days]  # a clock change on the wall clock of that day
         self.params.update(zone=self.zone.key, first_day=self.first_day, last_day=self.last_day,
-                           n_days=(self.last_day - self.first_day).days + 1,
                            first_start=self.first_start, last_end=self.last_end)
 
 
+def _instant_sql(r: _Range, wall: str, day_start: str, tod: str, shifted: str | None) -> str:
+    """SQL for the UTC instant of a wall-clock dose time, as `dose_instant` computes it.
+
+    On a day without a clock change the offset is the same all day, so the instant is the day's
+    start plus the time (plain arithmetic: AT TIME ZONE was a quarter of the whole read). On a
+    change day: AT TIME ZONE, moved back for twice-occurring times (PostgreSQL takes the second)."""
+    exact = f"{wall} AT TIME ZONE :zone"
+    overlaps = [c for c in r.changes if c.overlap]
+    if overlaps:
+        whens = []
+        for k, c in enumerate(overlaps):
+            r.params.update({f"ov{k}_from": c.starts, f"ov{k}_to": c.ends, f"ov{k}_size": c.size})
+            whens.append(f"WHEN {wall} >= :ov{k}_from AND {wall} < :ov{k}_to THEN :ov{k}_size")
+        exact = f"({exact} - CASE {' '.join(whens)} ELSE interval '0' END)"
+    plain = f"{day_start} + ({tod} - time '00:00')"
+    if not any(r.shifted):
+        return plain
+    if shifted is None:  # one day, and it has a change
+        return exact
+    return f"CASE WHEN {shifted} THEN {exact} ELSE {plain} END"
+
+
 def _scheduled_cte(r: _Range, *, patient_ids: list[uuid.UUID] | None, as_needed: bool) -> str:
-    """CTEs ending in `sched(medication_id, patient_id, drug_name, at)`: the ledger's entries of the range
-    (with the as-needed doses recorded in the range only when `as_needed`).
+    """CTEs ending in `sched(medication_id, patient_id, drug_name, strength, dose, at)`: the ledger's entries of the
+    range (with the as-needed doses recorded in the range only when `as_needed`).
 
     Shaped for speed (a clinic-wide day is 30,000 rows): one pass over the prescriptions computes
     what is per prescription once (its times, whether it has pauses, an as-needed one's recorded
     doses), a set-returning target list (cheaper than a lateral function scan) makes one row per
     time, and the instant is computed once per row (OFFSET 0 keeps the planner from copying the
     expression into every condition that uses it)."""
-    single = r.first_day == r.last_day
-    day = "CAST(:first_day AS date)" if single else "u.day"
+    single = len(r.days) == 1
+    if single:
+        day, day_start, shifted, day_columns = "CAST(:first_day AS date)", ":first_start", None, ""
+    else:
+        day, day_start, shifted, day_columns = "u.day", "u.day_start", "u.shifted", "d.day, d.day_start, d.shifted, "
+        r.params.update(days=r.days, day_starts=[local_midnight(d, r.zone) for d in r.days], day_shifted=r.shifted)
     wall = f"({day} + u.tod)"
-    at = f"{wall} AT TIME ZONE :zone"
-    overlaps = [c for c in r.changes if c.overlap]
+    at = _instant_sql(r, wall, day_start, "u.tod", shifted)
     gaps = [c for c in r.changes if not c.overlap]
-    if overlaps:  # PostgreSQL takes the second occurrence; the schedule the first
-        whens = []
-        for k, c in enumerate(overlaps):
-            r.params.update({f"ov{k}_from": c.starts, f"ov{k}_to": c.ends, f"ov{k}_size": c.size})
-            whens.append(f"WHEN {wall} >= :ov{k}_from AND {wall} < :ov{k}_to THEN :ov{k}_size")
-        at = f"({at} - CASE {' '.join(whens)} ELSE interval '0' END)"
     once = ""
     for k, c in enumerate(gaps):  # a skipped time that lands on another time of the prescription counts once
         r.params.update({f"gap{k}_from": c.starts, f"gap{k}_to": c.ends, f"gap{k}_size": c.size})
-        once += (f"\n    AND NOT ({wall} >= :gap{k}_from AND {wall} < :gap{k}_to AND {wall} + :gap{k}_size < {day} + 1"
+        once += (f" AND NOT ({wall} >= :gap{k}_from AND {wall} < :gap{k}_to AND {wall} + :gap{k}_size < {day} + 1"
                  f" AND u.tod + :gap{k}_size = ANY (u.times))")
+    gap_filter = f" WHERE u.tod IS NULL OR (true{once})" if once else ""
     if patient_ids is None:  # the clinic-wide list: as the ledger's clinic-wide plan query
         scope = "m.clinic_id = :clinic AND (m.state <> 'discontinued' OR m.ended_at > :first_start)"
     else:
         scope = "m.clinic_id = :clinic AND m.patient_id = ANY(:patients)"
         r.params["patients"] = patient_ids
-    kinds = "" if as_needed else "\n      AND m.frequency <> 'as_needed'"
-    days, day_cte, day_column, first_row = "", "", "", "true"
+    kinds = "" if as_needed else "\n          AND m.frequency <> 'as_needed'"
+    day_cte, days, first_row = "", "", "true"
     if not single:
-        day_cte = "day AS MATERIALIZED (SELECT CAST(:first_day AS date) + k AS day FROM generate_series(0, :n_days - 1) k),\n"
-        days = "\n      JOIN day d ON d.day >= m.start_date AND (m.end_date IS NULL OR d.day <= m.end_date)"
-        day_column = "d.day, "
+        day_cte = ("day AS MATERIALIZED (SELECT * FROM unnest(CAST(:days AS date[]), CAST(:day_starts AS timestamptz[]),"
+                   " CAST(:day_shifted AS boolean[])) AS d(day, day_start, shifted)),\n")
+        days = "\n        JOIN day d ON d.day >= m.start_date AND (m.end_date IS NULL OR d.day <= m.end_date)"
         first_row = "d.day = greatest(CAST(:first_day AS date), m.start_date)"  # an as-needed one's doses: once
+    given = ("" if not as_needed else
+             f"""CASE WHEN m.frequency = 'as_needed' AND {first_row} THEN ARRAY(
+                 SELECT l.scheduled_at FROM medication_dose_log l WHERE l.medication_id = m.id
+                 AND l.scheduled_at >= :first_start AND l.scheduled_at < :last_end) END""")
     return f"""{day_cte}paused AS MATERIALIZED (
   SELECT mp.medication_id, mp.paused_at, mp.resumed_at FROM medication_pause mp
   WHERE mp.clinic_id = :clinic AND mp.paused_at < :last_end AND (mp.resumed_at IS NULL OR mp.resumed_at > :first_start)
 ),
 sched AS (
-  SELECT x.id AS medication_id, x.patient_id, x.drug_name, x.at FROM (
-    SELECT u.*, COALESCE(u.given_at, {at}) AS at FROM (
-      SELECT p.*, unnest(p.times) AS tod, unnest(p.given) AS given_at FROM (
-        SELECT {day_column}m.id, m.patient_id, m.drug_name, m.effective_at, m.ended_at, m.frequency = 'as_needed' AS prn,
-               CASE WHEN m.frequency <> 'as_needed' THEN {_TIMES} END AS times,
-               CASE WHEN m.frequency = 'as_needed' AND {first_row} THEN ARRAY(
-                    SELECT l.scheduled_at FROM medication_dose_log l WHERE l.medication_id = m.id
-                    AND l.scheduled_at >= :first_start AND l.scheduled_at < :last_end) END AS given,
-               m.id IN (SELECT medication_id FROM paused) AS has_pause
-        FROM medication m{days}
-        WHERE {scope} AND m.deleted_at IS NULL{kinds}
-          AND m.start_date <= :last_day AND (m.end_date IS NULL OR m.end_date >= :first_day)
-          AND (m.ended_at IS NULL OR m.ended_at > :first_start) AND (m.effective_at IS NULL OR m.effective_at < :last_end)
-        OFFSET 0) p
-    ) u{"" if not once else " WHERE u.prn" + " OR (true" + once + ")"}
+  SELECT x.id AS medication_id, x.patient_id, x.drug_name, x.strength, x.dose, x.at FROM (
+    SELECT u.id, u.patient_id, u.drug_name, u.strength, u.dose, u.effective_at, u.ended_at, u.prn, u.has_pause,
+           {"COALESCE(u.given_at, " + at + ")" if as_needed else at} AS at
+    FROM (
+      SELECT {day_columns}m.id, m.patient_id, m.drug_name, m.strength, m.dose, m.effective_at, m.ended_at, m.frequency = 'as_needed' AS prn,
+             m.id IN (SELECT medication_id FROM paused) AS has_pause,{" tt.times," if once else ""}
+             unnest(tt.times) AS tod{", unnest(" + given + ") AS given_at" if as_needed else ""}
+      FROM medication m{days}
+      CROSS JOIN LATERAL (SELECT CASE WHEN m.frequency <> 'as_needed' THEN {_TIMES} END AS times) tt
+      WHERE {scope} AND m.deleted_at IS NULL{kinds}
+        AND m.start_date <= :last_day AND (m.end_date IS NULL OR m.end_date >= :first_day)
+        AND (m.ended_at IS NULL OR m.ended_at > :first_start) AND (m.effective_at IS NULL OR m.effective_at < :last_end)
+    ) u{gap_filter}
     OFFSET 0) x
   WHERE x.prn OR ((x.effective_at IS NULL OR x.at >= x.effective_at) AND (x.ended_at IS NULL OR x.at < x.ended_at)
     AND (NOT x.has_pause OR NOT EXISTS (SELECT 1 FROM paused mp WHERE mp.medication_id = x.id AND mp.paused_at <= x.at
@@ -211,9 +235,8 @@ def due_page(
     """One page of the clinic's doses of `day` in (time, patient, drug) order, after `after`.
 
     The first page (no cursor) also carries the day's counts: total, not recorded, overdue, matching.
-    Names are joined only to the doses that can be on the page: the per-time counts say up to which
-    time `limit` matching doses are certain to be found (at 08:00 a clinic may have 10,000 doses,
-    but it rarely needs more than that time to fill a page)."""
+    Names are joined only to the doses that can be on the page: those up to the time of the
+    `limit`-th matching dose (at 08:00 a clinic may have 10,000 doses, but not 30,000)."""
     r = _Range(zone, day, day, {"clinic": clinic_id, "grace": grace, "now": now, "limit": limit + 1})
     condition = _filter_sql(where, r, day, now, grace)
     order = ", ".join(_ORDER)
@@ -223,46 +246,44 @@ def due_page(
         from_time = "d.at >= :k_at"
         r.params.update(k_at=after.scheduled_at, k_family=after.family_name, k_given=after.given_name,
                         k_drug=after.drug_name, k_id=after.medication_id)
-    sql = f"""WITH {_scheduled_cte(r, patient_ids=None, as_needed=True)},
-due AS MATERIALIZED (SELECT x.*, l.id AS log_id FROM sched x {_log_join(None)}),
-slot AS MATERIALIZED (
-  SELECT at, count(*) AS total, count(*) FILTER (WHERE log_id IS NULL) AS not_recorded,
-         count(*) FILTER (WHERE log_id IS NULL AND at + :grace <= :now) AS overdue,
-         count(*) FILTER (WHERE {condition}) AS matching
-  FROM due GROUP BY at
-),
-reach AS (  -- the earliest time by which the page fills (doses at the cursor's own time not counted: a bound)
-  SELECT min(at) AS at FROM (SELECT at, sum(matching) OVER (ORDER BY at) AS running
-                             FROM slot WHERE {"true" if after is None else "at > :k_at"}) s
-  WHERE running >= :limit
+    counts = ("SELECT NULL::bigint AS total, NULL::bigint AS not_recorded, NULL::bigint AS overdue, NULL::bigint AS matching"
+              if after is not None else
+              "SELECT count(*) AS total, count(*) FILTER (WHERE log_id IS NULL) AS not_recorded,"
+              " count(*) FILTER (WHERE log_id IS NULL AND at + :grace <= :now) AS overdue,"
+              f" count(*) FILTER (WHERE {condition}) AS matching FROM due")
+    sql = f"""WITH {_needle_cte(where)}{_scheduled_cte(r, patient_ids=None, as_needed=True)},
+due AS MATERIALIZED (SELECT x.*, l.id AS log_id FROM sched x {_log_join(None)}
+                     WHERE {"true" if after is None else "x.at >= :k_at"}),  -- a later page: nothing before it
+reach AS (  -- the time by which the page is full (doses at the cursor's own time not counted: an upper bound)
+  SELECT at FROM due WHERE {condition} AND {"true" if after is None else "at > :k_at"} ORDER BY at OFFSET :limit - 1 LIMIT 1
 ),
 page AS (
   SELECT * FROM (
     SELECT d.*, p.family_name, p.given_name
     FROM due d JOIN patient p ON p.id = d.patient_id
-    WHERE {from_time} AND (d.at <= (SELECT at FROM reach) OR (SELECT at FROM reach) IS NULL)
+    WHERE {from_time} AND (d.at <= (SELECT at FROM reach) OR NOT EXISTS (SELECT 1 FROM reach))
   ) n
   WHERE {condition} AND {keyset} ORDER BY {order} LIMIT :limit
 )
-SELECT c.*, pg.*, pg.family_name || ', ' || pg.given_name AS patient_name,
-       (SELECT {_SUMMARY} FROM medication m WHERE m.id = pg.medication_id) AS drug_summary,
-       l.status, l.taken_at, l.reason, l.version, (SELECT s.full_name FROM staff_account s WHERE s.id = l.recorded_by) AS full_name
-FROM (SELECT sum(total) AS total, sum(not_recorded) AS not_recorded, sum(overdue) AS overdue, sum(matching) AS matching
-      FROM slot) c
+SELECT c.total, c.not_recorded, c.overdue, c.matching,  -- the order _dose and the cursor read
+       pg.medication_id, pg.patient_id, pg.family_name || ', ' || pg.given_name AS patient_name,
+       {_SUMMARY.replace("m.", "pg.")} AS drug_summary, pg.at,
+       l.status, l.taken_at, l.reason, (SELECT s.full_name FROM staff_account s WHERE s.id = l.recorded_by),
+       pg.log_id, l.version, pg.family_name, pg.given_name, pg.drug_name
+FROM ({counts}) c
 LEFT JOIN page pg ON true
 LEFT JOIN medication_dose_log l ON l.id = pg.log_id
 ORDER BY {", ".join("pg." + column for column in _ORDER)}"""
     _fast(session)
     rows = session.execute(text(sql), r.params).all()
-    page = [row for row in rows if row.medication_id is not None]
+    totals = None if after is not None else DoseCounts(*(int(v or 0) for v in rows[0][:4]))
+    page = [tuple(row)[4:] for row in rows if row[4] is not None]  # plain tuples: a whole day is 30,000 rows
     more = len(page) > limit
     page = page[:limit]
-    head = rows[0]
-    totals = None if after is not None else DoseCounts(*(int(v or 0) for v in (
-        head.total, head.not_recorded, head.overdue, head.matching)))
-    last = page[-1] if page and more else None
-    cursor = None if last is None else DoseCursor(last.at, last.family_name, last.given_name, last.drug_name,
-                                                  last.medication_id)
+    cursor = None
+    if page and more:
+        last = page[-1]
+        cursor = DoseCursor(last[4], last[11], last[12], last[13], last[0])
     return DosePage(day, tuple(_dose(row, now, grace) for row in page), cursor, totals)
 
 
@@ -272,11 +293,9 @@ def _filter_sql(where: DoseFilter, r: _Range, day: date, now: datetime, grace: t
     if where.not_recorded_only:
         parts.append("log_id IS NULL")
     needle = where.text.strip()
-    if needle:  # the matching patients and prescriptions once; each dose then is a hash probe
+    if needle:  # the prescriptions matching the text (CTE `needle`, see _needle_cte); each dose is then a hash probe
         r.params["needle"] = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        parts.append("(patient_id IN (SELECT id FROM patient WHERE clinic_id = :clinic"
-                     " AND family_name || ', ' || given_name ILIKE :needle)"
-                     f" OR medication_id IN (SELECT id FROM medication m WHERE clinic_id = :clinic AND {_SUMMARY} ILIKE :needle))")
+        parts.append("medication_id IN (SELECT id FROM needle)")
     if where.window is DueWindow.OVERDUE:
         parts.append("(log_id IS NULL AND at + :grace <= :now)")
     elif where.window is DueWindow.DUE_NOW:
@@ -290,9 +309,18 @@ def _filter_sql(where: DoseFilter, r: _Range, day: date, now: datetime, grace: t
     return " AND ".join(parts)
 
 
-def _dose(row, now: datetime, grace: timedelta) -> DoseDTO:  # noqa: ANN001 - a Core Row
-    if row.log_id is None:
-        return DoseDTO(row.medication_id, row.patient_id, row.patient_name, row.drug_summary, row.at,
-                       DoseStatus.PENDING, None, None, None, None, None, row.at + grace <= now)
-    return DoseDTO(row.medication_id, row.patient_id, row.patient_name, row.drug_summary, row.at,
-                   DoseStatus(row.status), row.taken_at, row.reason, row.full_name, row.log_id, row.version, False)
+def _needle_cte(where: DoseFilter) -> str:
+    """The clinic's prescriptions whose patient or medication text contains the filter text (if any)."""
+    if not where.text.strip():
+        return ""
+    return (f"needle AS MATERIALIZED (SELECT m.id FROM medication m JOIN patient p ON p.id = m.patient_id"
+            f" WHERE m.clinic_id = :clinic AND (p.family_name || ', ' || p.given_name ILIKE :needle"
+            f" OR {_SUMMARY} ILIKE :needle)),\n")
+
+
+def _dose(row: tuple, now: datetime, grace: timedelta) -> DoseDTO:
+    """(medication_id, patient_id, patient_name, drug_summary, at, status, taken_at, reason, recorded_by_name,
+    log_id, version, …) → DoseDTO."""
+    if row[9] is None:
+        return DoseDTO(*row[:5], DoseStatus.PENDING, None, None, None, None, None, row[4] + grace <= now)
+    return DoseDTO(*row[:5], DoseStatus(row[5]), *row[6:11], False)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from PySide6.QtCore import QThreadPool
 
 from clinic_desktop.domain.enums import DoseStatus, MedicationState
 from clinic_desktop.domain.medication_schedule import Frequency
@@ -151,6 +152,7 @@ def test_doses_due_pane_records_and_reports_a_dose_taken_elsewhere(qtbot, databa
     qtbot.waitUntil(lambda: not pane._write_runner.busy and not pane._runner.busy and pane.status.text() != "", timeout=15000)
     assert "already recorded" in pane.status.text()
     assert pane.model.row_at(0).status is DoseStatus.TAKEN and pane.model.row_at(0).recorded_by_name == clinic.doctor.full_name
+    assert QThreadPool.globalInstance().waitForDone(15000)
     assert gui_sql == []
 
 
@@ -176,7 +178,8 @@ def test_doses_due_pane_fetches_pages_as_it_scrolls_and_filters_on_the_server(qt
     qtbot.waitUntil(lambda: pane.model.rowCount() == 3 and pane.model.counts.matching == 5, timeout=15000)
     assert all(r.scheduled_at == at_local(today(), 20) for r in pane.model.rows())
     pane.resize(900, 300)
-    pane.grab().save("/tmp/doses_due_pane_paged.png")
+    pane.grab().save("/tmp/doses_due_pane_paged.png")  # painting may ask for the next page
+    assert QThreadPool.globalInstance().waitForDone(15000)  # also any page a reload superseded
     assert gui_sql == []
 
 
