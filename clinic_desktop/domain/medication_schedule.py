@@ -43,6 +43,8 @@ class Frequency(StrEnum):
 
 #: How many dose times each fixed frequency needs.
 FIXED_COUNTS = {Frequency.ONCE_DAILY: 1, Frequency.TWICE_DAILY: 2, Frequency.THREE_TIMES_DAILY: 3}
+#: A dose may be recorded as taken up to this long before its scheduled time (given early).
+EARLY_WINDOW = timedelta(hours=2)
 #: Every-N-hours intervals that repeat at the same wall-clock times each day (divisors of 24);
 #: nurses and patients work to clock times, so other intervals would drift round the clock.
 ALLOWED_INTERVALS = (1, 2, 3, 4, 6, 8, 12)

@@ -9,11 +9,12 @@ How the SQL mirrors the ledger:
 - times of a day: unnest of `scheduled_times`, or every N hours from the first time (`time +
   interval` wraps round midnight like `expand_interval`); as-needed has none — its recorded doses
   are entries of their own;
-- a wall-clock time becomes `(day + time) AT TIME ZONE zone`. PostgreSQL takes a skipped time
-  (spring forward) at the offset before the change, as the schedule does, but a twice-occurring
-  time (fall back) at its second occurrence; the schedule takes the first, so those times move
-  back by the change (`clock_changes` computes the intervals in Python, usually there are none).
-  A skipped time whose instant is also another time of the same prescription counts once;
+- a wall-clock time becomes the day's start plus the time on a day without a clock change, and
+  `(day + time) AT TIME ZONE zone` on a change day. PostgreSQL takes a skipped time (spring
+  forward) at the offset before the change, as the schedule does, but a twice-occurring time
+  (fall back) at its second occurrence; the schedule takes the first, so those times move back by
+  the change (`clock_changes` finds the changes in Python; most ranges have none). A skipped time
+  whose instant is also another time of the same prescription counts once;
 - start/end dates compare as local days (the same as comparing with local midnights); a
   replacement's `effective_at` and an end's `ended_at` compare as instants; a pause covers
   [paused_at, resumed_at).
@@ -32,11 +33,9 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ..domain.enums import DoseStatus
-from ..domain.medication_schedule import clock_changes, dose_instant, local_midnight
+from ..domain.medication_schedule import EARLY_WINDOW, clock_changes, dose_instant, local_midnight
 from .medication_dto import AdherenceFigure, DoseCounts, DoseCursor, DoseDTO, DoseFilter, DosePage, DueWindow
 
-#: A dose may be given this long before its time; "due now" spans it (the service's EARLY_WINDOW).
-EARLY = timedelta(hours=2)
 #: Wall-clock bounds of the parts of the day a nurse filters by.
 DAY_PARTS = {DueWindow.MORNING: (time(0), time(12)), DueWindow.AFTERNOON: (time(12), time(18)),
              DueWindow.EVENING: (time(18), None)}
@@ -299,7 +298,7 @@ def _filter_sql(where: DoseFilter, r: _Range, day: date, now: datetime, grace: t
     if where.window is DueWindow.OVERDUE:
         parts.append("(log_id IS NULL AND at + :grace <= :now)")
     elif where.window is DueWindow.DUE_NOW:
-        r.params.update(now_from=now - grace, now_to=now + EARLY)
+        r.params.update(now_from=now - grace, now_to=now + EARLY_WINDOW)
         parts.append("(at > :now_from AND at <= :now_to)")
     elif where.window in DAY_PARTS:
         start, end = DAY_PARTS[where.window]

@@ -189,3 +189,49 @@ def test_due_page_gives_the_ledgers_doses_page_by_page(database, seeded):
 
 def _key(dose):  # noqa: ANN001, ANN202
     return dose.scheduled_at, dose.medication_id
+
+
+def test_due_page_filters_match_the_same_filters_on_the_ledgers_list(database, clinic):
+    from clinic_desktop.domain.enums import Role
+    from clinic_desktop.domain.errors import PermissionDenied
+    from clinic_desktop.domain.medication_schedule import Frequency
+    from clinic_desktop.services.medication_dto import DoseFilter, DueWindow, PrescriptionInput
+
+    from .medication_support import BERLIN, today, twice_daily
+
+    service = MedicationService(database)
+    ada = add_patient(database, clinic.admin, given="Ada", family="Lovelace")
+    bob = add_patient(database, clinic.admin, given="Bob", family="Builder")
+    start = today() - timedelta(days=2)
+    hourly = service.prescribe(clinic.doctor, patient_id=ada, data=PrescriptionInput(
+        drug_name="Amoxicillin", strength="500 mg", dose="1 capsule", frequency=Frequency.EVERY_N_HOURS, times=("00:00",),
+        every_n_hours=1, start_date=start))
+    service.prescribe(clinic.doctor, patient_id=bob, data=twice_daily("Metformin", start=start))
+    for hour in (0, 1, 2):
+        service.record_dose(clinic.nurse, medication_id=hourly.id, status=DoseStatus.MISSED,
+                            scheduled_at=dose_instant(today(), time(hour), BERLIN))
+    local = lambda d: d.scheduled_at.astimezone(BERLIN).time()  # noqa: E731
+    checks = {
+        DoseFilter(): lambda d, now: True,
+        DoseFilter(not_recorded_only=True): lambda d, now: d.log_id is None,
+        DoseFilter(text="BUILD"): lambda d, now: d.patient_name.startswith("Builder"),
+        DoseFilter(text="capsule"): lambda d, now: d.drug_summary.startswith("Amoxicillin"),
+        DoseFilter(text="50%"): lambda d, now: False,  # % is a character here, not a wildcard
+        DoseFilter(window=DueWindow.MORNING): lambda d, now: local(d) < time(12),
+        DoseFilter(window=DueWindow.AFTERNOON): lambda d, now: time(12) <= local(d) < time(18),
+        DoseFilter(window=DueWindow.EVENING, not_recorded_only=True): lambda d, now: local(d) >= time(18) and d.log_id is None,
+        DoseFilter(window=DueWindow.OVERDUE): lambda d, now: d.log_id is None and d.scheduled_at + GRACE <= now,
+        DoseFilter(window=DueWindow.DUE_NOW): lambda d, now: now - GRACE < d.scheduled_at <= now + timedelta(hours=2),
+    }
+    everything = service.doses_due(clinic.nurse)
+    assert len(everything) > 20
+    for where, keep in checks.items():
+        before = datetime.now(UTC)
+        page = service.doses_due_page(clinic.nurse, where=where, limit=1000)
+        after = datetime.now(UTC)
+        got = sorted(page.doses, key=_key)
+        expected = [sorted((d for d in everything if keep(d, now)), key=_key) for now in (before, after)]
+        assert got in expected, where
+        assert page.counts.matching == len(got) and page.counts.total == len(everything)
+    with pytest.raises(PermissionDenied):
+        service.doses_due_page(clinic.as_role(Role.RECEPTIONIST))
