@@ -63,7 +63,7 @@ class _Range:
         self.last_end = local_midnight(self.last_day + timedelta(days=1), self.zone)
         self.changes = clock_changes(self.zone, self.first_day, self.last_day)
         self.days = [self.first_day + timedelta(days=k) for k in range((self.last_day - self.first_day).days + 1)]
-        touched = {c.starts.date() for c in self.changes} | {(c.ends - timedelta(microseconds=1)).date() for c in self.changes}
+        touched = {d for c in self.changes for d in (c.starts.date(), (c.ends - timedelta(microseconds=1)).date())}
         self.shifted = [day in touched for day in self.days]  # a clock change on the wall clock of that day
         self.params.update(zone=self.zone.key, first_day=self.first_day, last_day=self.last_day,
                            first_start=self.first_start, last_end=self.last_end)
@@ -140,7 +140,8 @@ sched AS (
     SELECT u.id, u.patient_id, u.drug_name, u.strength, u.dose, u.effective_at, u.ended_at, u.prn, u.has_pause,
            {"COALESCE(u.given_at, " + at + ")" if as_needed else at} AS at
     FROM (
-      SELECT {day_columns}m.id, m.patient_id, m.drug_name, m.strength, m.dose, m.effective_at, m.ended_at, m.frequency = 'as_needed' AS prn,
+      SELECT {day_columns}m.id, m.patient_id, m.drug_name, m.strength, m.dose, m.effective_at, m.ended_at,
+             m.frequency = 'as_needed' AS prn,
              m.id IN (SELECT medication_id FROM paused) AS has_pause,{" tt.times," if once else ""}
              unnest(tt.times) AS tod{", unnest(" + given + ") AS given_at" if as_needed else ""}
       FROM medication m{days}
@@ -245,8 +246,8 @@ def due_page(
         from_time = "d.at >= :k_at"
         r.params.update(k_at=after.scheduled_at, k_family=after.family_name, k_given=after.given_name,
                         k_drug=after.drug_name, k_id=after.medication_id)
-    counts = ("SELECT NULL::bigint AS total, NULL::bigint AS not_recorded, NULL::bigint AS overdue, NULL::bigint AS matching"
-              if after is not None else
+    counts = ("SELECT NULL::bigint AS total, NULL::bigint AS not_recorded, NULL::bigint AS overdue,"
+              " NULL::bigint AS matching" if after is not None else
               "SELECT count(*) AS total, count(*) FILTER (WHERE log_id IS NULL) AS not_recorded,"
               " count(*) FILTER (WHERE log_id IS NULL AND at + :grace <= :now) AS overdue,"
               f" count(*) FILTER (WHERE {condition}) AS matching FROM due")

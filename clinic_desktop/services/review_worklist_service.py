@@ -1,10 +1,11 @@
 """The doctor's review worklist: CGM patients needing attention first, and "mark reviewed".
 
 Figures come from the daily aggregate (`glucose_daily`, UTC days: the 14 whole days before today
-plus today so far), so the list stays fast for thousands of CGM patients. Beside them, each
-patient's overall medication adherence over 30 days, for all listed patients in one query. Priority follows the consensus targets for most adults (Battelino 2019):
-TBR <54 over 1 %, TBR <70 over 4 %, TIR under 70 %, CV over 36 %; plus open alerts and time
-since the last review.
+plus today so far), so the list stays fast for thousands of CGM patients. Priority follows the
+consensus targets for most adults (Battelino 2019): TBR <54 over 1 %, TBR <70 over 4 %, TIR under
+70 %, CV over 36 %; plus open alerts and time since the last review. Beside the glucose figures,
+each patient's overall medication adherence over 30 days (all listed patients in one query;
+clinicians only).
 """
 
 from __future__ import annotations
@@ -21,13 +22,11 @@ from ..domain.actor import Actor
 from ..domain.enums import GlucoseUnit, Role
 from .emergency_service import OPEN_STATES
 from .glucose_access import checked_patient
-from .glucose_dto import WorklistRow
-from .medication_dto import AdherenceFigure
+from .glucose_dto import WORKLIST_ADHERENCE_DAYS, WorklistRow
 from .medication_dose_sql import recent_adherence
+from .medication_dto import AdherenceFigure
 
 WINDOW = timedelta(days=14)
-#: The adherence column: overall adherence over this many days (today so far included).
-ADHERENCE_DAYS = 30
 NEVER_REVIEWED_DAYS = 90.0
 
 
@@ -64,7 +63,8 @@ class ReviewWorklistService:
                 PatientReview.patient_id.in_(ids)).group_by(PatientReview.patient_id)).all()) if ids else {}
             shown = [pid for pid in ids if pid in stats or events.get(pid)]
             # One query for every patient listed, not one per row; medication data is clinical.
-            adherence = recent_adherence(s, actor.clinic_id, shown, days=ADHERENCE_DAYS) if actor.sees_clinical else {}
+            adherence = (recent_adherence(s, actor.clinic_id, shown, days=WORKLIST_ADHERENCE_DAYS)
+                         if actor.sees_clinical else {})
         rows = [_row(patients[pid], stats.get(pid), events.get(pid, 0), reviews.get(pid), last_at.get(pid), now,
                      adherence.get(pid)) for pid in shown]
         return sorted(rows, key=lambda r: (-r.priority, r.patient_name))

@@ -6,7 +6,7 @@ from datetime import datetime, timezone, tzinfo
 
 from PySide6.QtGui import QColor
 
-from ...services.glucose_dto import WorklistRow
+from ...services.glucose_dto import WORKLIST_ADHERENCE_DAYS as ADHERENCE_DAYS, WorklistRow
 from ...services.medication_dto import ADHERENCE_ATTENTION_PERCENT
 from ..charts.chart_style import clinic_zone
 from .glucose_table_model import Column, DtoTableModel
@@ -18,7 +18,6 @@ REVIEW_OVERDUE_DAYS = 90
 
 COL_PRIORITY, COL_PATIENT, COL_MRN, COL_TIR, COL_TBR70, COL_TBR54, COL_CV, COL_ADHERENCE, COL_EVENTS, \
     COL_LAST_REVIEW, COL_LAST_READING, COL_REASONS = range(12)
-ADHERENCE_DAYS = 30  # as computed by the worklist service
 
 
 def _pct(value: float | None) -> str:
