@@ -117,11 +117,11 @@ class DosesDuePane(QWidget):
         shown, filtered = self.model.rowCount(), counts.matching != counts.total
         head = ""
         if shown < counts.matching:  # more pages to scroll to
-            head = f"Showing {shown} of {counts.matching}{' matching' if filtered else ''} · "
+            head = f"Showing {shown:,} of {counts.matching:,}{' matching' if filtered else ''} · "
         elif filtered:
-            head = f"{counts.matching} matching · "
-        self.counts.setText(f"{head}{counts.total} doses today · {counts.not_recorded} not recorded · "
-                            f"{counts.overdue} overdue")
+            head = f"{counts.matching:,} matching · "
+        self.counts.setText(f"{head}{counts.total:,} doses today · {counts.not_recorded:,} not recorded · "
+                            f"{counts.overdue:,} overdue")
 
     def _failed(self, exc: BaseException) -> None:
         self.status.setText(getattr(exc, "message", None) or "Could not load today's doses. Try again.")
