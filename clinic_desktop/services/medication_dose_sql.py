@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from ..domain.enums import DoseStatus
 from ..domain.medication_schedule import EARLY_WINDOW, clock_changes, dose_instant, local_midnight
 from .medication_dto import AdherenceFigure, DoseCounts, DoseCursor, DoseDTO, DoseFilter, DosePage, DueWindow
+from .medication_queries import clinic_settings
 
 #: Wall-clock bounds of the parts of the day a nurse filters by.
 DAY_PARTS = {DueWindow.MORNING: (time(0), time(12)), DueWindow.AFTERNOON: (time(12), time(18)),
@@ -226,8 +227,7 @@ def recent_adherence(
 
     For services that show adherence beside their own figures (patient header, review worklist)
     inside their unit of work; they check first that the actor may see medications."""
-    row = session.execute(text("SELECT timezone, dose_grace_minutes FROM clinic WHERE id = :c"), {"c": clinic_id}).one()
-    zone, grace = ZoneInfo(row.timezone), timedelta(minutes=int(row.dose_grace_minutes))
+    zone, grace = clinic_settings(session, clinic_id)
     now = datetime.now(UTC)
     today = now.astimezone(zone).date()
     return adherence_by_patient(session, clinic_id, patient_ids, zone=zone, grace=grace, now=now,
@@ -240,46 +240,12 @@ def due_page(
 ) -> DosePage:
     """One page of the clinic's doses of `day` in (time, patient, drug) order, after `after`.
 
-    The first page (no cursor) also carries the day's counts: total, not recorded, overdue, matching.
-    Names are joined only to the doses that can be on the page: those up to the time of the
-    `limit`-th matching dose (at 08:00 a clinic may have 10,000 doses, but not 30,000)."""
+    The first page (no cursor) also carries the day's counts: total, not recorded, overdue, matching."""
     r = _Range(zone, day, day, {"clinic": clinic_id, "grace": grace, "now": now, "limit": limit + 1})
-    condition = _filter_sql(where, r, day, now, grace)
-    order = ", ".join(_ORDER)
-    keyset, from_time = "true", "true"
     if after is not None:
-        keyset = f"({order}) > (:k_at, :k_family, :k_given, :k_drug, :k_id)"
-        from_time = "d.at >= :k_at"
         r.params.update(k_at=after.scheduled_at, k_family=after.family_name, k_given=after.given_name,
                         k_drug=after.drug_name, k_id=after.medication_id)
-    counts = ("SELECT NULL::bigint AS total, NULL::bigint AS not_recorded, NULL::bigint AS overdue,"
-              " NULL::bigint AS matching" if after is not None else
-              "SELECT count(*) AS total, count(*) FILTER (WHERE log_id IS NULL) AS not_recorded,"
-              " count(*) FILTER (WHERE log_id IS NULL AND at + :grace <= :now) AS overdue,"
-              f" count(*) FILTER (WHERE {condition}) AS matching FROM due")
-    sql = f"""WITH {_needle_cte(where)}{_scheduled_cte(r, patient_ids=None, as_needed=True, text_hit=_text_hit(where))},
-due AS MATERIALIZED (SELECT x.*, l.id AS log_id FROM sched x {_log_join(None)}
-                     WHERE {"true" if after is None else "x.at >= :k_at"}),  -- a later page: nothing before it
-reach AS (  -- the time by which the page is full (doses at the cursor's own time not counted: an upper bound)
-  SELECT at FROM due WHERE {condition} AND {"true" if after is None else "at > :k_at"} ORDER BY at OFFSET :limit - 1 LIMIT 1
-),
-page AS (
-  SELECT * FROM (
-    SELECT d.*, p.family_name, p.given_name
-    FROM due d JOIN patient p ON p.id = d.patient_id
-    WHERE {from_time} AND (d.at <= (SELECT at FROM reach) OR NOT EXISTS (SELECT 1 FROM reach))
-  ) n
-  WHERE {condition} AND {keyset} ORDER BY {order} LIMIT :limit
-)
-SELECT c.total, c.not_recorded, c.overdue, c.matching,  -- the order _dose and the cursor read
-       pg.medication_id, pg.patient_id, pg.family_name || ', ' || pg.given_name AS patient_name,
-       {_SUMMARY.replace("m.", "pg.")} AS drug_summary, pg.at,
-       l.status, l.taken_at, l.reason, (SELECT s.full_name FROM staff_account s WHERE s.id = l.recorded_by),
-       pg.log_id, l.version, pg.family_name, pg.given_name, pg.drug_name
-FROM ({counts}) c
-LEFT JOIN page pg ON true
-LEFT JOIN medication_dose_log l ON l.id = pg.log_id
-ORDER BY {", ".join("pg." + column for column in _ORDER)}"""
+    sql = _due_page_sql(r, where, _filter_sql(where, r, day, now, grace), first=after is None)
     _fast(session)
     rows = session.execute(text(sql), r.params).all()
     totals = None if after is not None else DoseCounts(*(int(v or 0) for v in rows[0][:4]))
@@ -291,6 +257,40 @@ ORDER BY {", ".join("pg." + column for column in _ORDER)}"""
         last = page[-1]
         cursor = DoseCursor(last[4], last[11], last[12], last[13], last[0])
     return DosePage(day, tuple(_dose(row, now, grace) for row in page), cursor, totals)
+
+
+def _due_page_sql(r: _Range, where: DoseFilter, condition: str, *, first: bool) -> str:
+    """The due page's statement. Names are joined only to the doses that can be on the page: those up
+    to the time of the `limit`-th matching dose (at 08:00 a clinic may have 10,000 doses, not 30,000)."""
+    order = ", ".join(_ORDER)
+    keyset = "true" if first else f"({order}) > (:k_at, :k_family, :k_given, :k_drug, :k_id)"
+    counts = ("SELECT count(*) AS total, count(*) FILTER (WHERE log_id IS NULL) AS not_recorded,"
+              " count(*) FILTER (WHERE log_id IS NULL AND at + :grace <= :now) AS overdue,"
+              f" count(*) FILTER (WHERE {condition}) AS matching FROM due" if first else
+              "SELECT NULL::bigint AS total, NULL::bigint AS not_recorded, NULL::bigint AS overdue, NULL::bigint")
+    return f"""WITH {_needle_cte(where)}{_scheduled_cte(r, patient_ids=None, as_needed=True, text_hit=_text_hit(where))},
+due AS MATERIALIZED (SELECT x.*, l.id AS log_id FROM sched x {_log_join(None)}
+                     WHERE {"true" if first else "x.at >= :k_at"}),  -- a later page: nothing before it
+reach AS (  -- the time by which the page is full (doses at the cursor's own time not counted: an upper bound)
+  SELECT at FROM due WHERE {condition} AND {"true" if first else "at > :k_at"} ORDER BY at OFFSET :limit - 1 LIMIT 1
+),
+page AS (
+  SELECT * FROM (
+    SELECT d.*, p.family_name, p.given_name
+    FROM due d JOIN patient p ON p.id = d.patient_id
+    WHERE {"true" if first else "d.at >= :k_at"} AND (d.at <= (SELECT at FROM reach) OR NOT EXISTS (SELECT 1 FROM reach))
+  ) n
+  WHERE {condition} AND {keyset} ORDER BY {order} LIMIT :limit
+)
+SELECT c.*,  -- then the columns in the order _dose and the cursor read them
+       pg.medication_id, pg.patient_id, pg.family_name || ', ' || pg.given_name AS patient_name,
+       {_SUMMARY.replace("m.", "pg.")} AS drug_summary, pg.at,
+       l.status, l.taken_at, l.reason, (SELECT s.full_name FROM staff_account s WHERE s.id = l.recorded_by),
+       pg.log_id, l.version, pg.family_name, pg.given_name, pg.drug_name
+FROM ({counts}) c
+LEFT JOIN page pg ON true
+LEFT JOIN medication_dose_log l ON l.id = pg.log_id
+ORDER BY {", ".join("pg." + column for column in _ORDER)}"""
 
 
 def _filter_sql(where: DoseFilter, r: _Range, day: date, now: datetime, grace: timedelta) -> str:
