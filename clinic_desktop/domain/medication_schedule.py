@@ -43,6 +43,8 @@ class Frequency(StrEnum):
 
 #: How many dose times each fixed frequency needs.
 FIXED_COUNTS = {Frequency.ONCE_DAILY: 1, Frequency.TWICE_DAILY: 2, Frequency.THREE_TIMES_DAILY: 3}
+#: A dose may be recorded as taken up to this long before its scheduled time (given early).
+EARLY_WINDOW = timedelta(hours=2)
 #: Every-N-hours intervals that repeat at the same wall-clock times each day (divisors of 24);
 #: nurses and patients work to clock times, so other intervals would drift round the clock.
 ALLOWED_INTERVALS = (1, 2, 3, 4, 6, 8, 12)
@@ -169,3 +171,55 @@ def scheduled_doses(
 def local_day(moment: datetime, zone: ZoneInfo) -> date:
     """The clinic-local calendar day of an instant."""
     return moment.astimezone(zone).date()
+
+
+@dataclass(frozen=True)
+class ClockChange:
+    """A daylight-saving change seen on the wall clock: local times [starts, ends) (naive) are
+    skipped (`gap`, spring forward) or occur twice (`overlap`, fall back); `size` is the jump."""
+
+    starts: datetime
+    ends: datetime
+    size: timedelta
+    overlap: bool
+
+
+def clock_changes(zone: ZoneInfo, first_day: date, last_day: date) -> list[ClockChange]:
+    """The clock changes on local days first_day..last_day (usually none; two a year where DST applies).
+
+    The database's AT TIME ZONE reads a twice-occurring time as its second occurrence; the
+    schedule takes the first (module docstring). The SQL expansion of the schedule uses these
+    intervals to read such times as this module does."""
+    start = local_midnight(first_day, zone) - timedelta(hours=3)
+    end = local_midnight(last_day + timedelta(days=1), zone) + timedelta(hours=3)
+    changes: list[ClockChange] = []
+    day_start = start
+    while day_start < end:  # one probe per day: a zone changes its clock at most once in a day
+        day_end = min(day_start + timedelta(days=1), end)
+        before, after = _offset(day_start, zone), _offset(day_end, zone)
+        if before != after:
+            moment = _transition(day_start, day_end, zone)
+            wall_before, wall_after = (moment + before).replace(tzinfo=None), (moment + after).replace(tzinfo=None)
+            changes.append(ClockChange(min(wall_before, wall_after), max(wall_before, wall_after),
+                                       abs(after - before), overlap=after < before))
+        day_start = day_end
+    return changes
+
+
+def _offset(moment: datetime, zone: ZoneInfo) -> timedelta:
+    return moment.astimezone(zone).utcoffset() or timedelta(0)
+
+
+def _transition(low: datetime, high: datetime, zone: ZoneInfo) -> datetime:
+    """The first instant in (low, high] with high's offset (bisection to the second)."""
+    target = _offset(high, zone)
+    while high - low > timedelta(seconds=1):
+        middle = low + (high - low) / 2
+        middle = middle.replace(microsecond=0)
+        if middle <= low:
+            break
+        if _offset(middle, zone) == target:
+            high = middle
+        else:
+            low = middle
+    return high

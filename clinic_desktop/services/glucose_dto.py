@@ -13,6 +13,7 @@ from datetime import date, datetime
 import numpy as np
 
 from ..domain.enums import EmergencyKind, EmergencyState, GlucoseUnit, ReadingContext, ReadingFlag, ReadingSource
+from .medication_dto import AdherenceFigure
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,10 @@ class EmergencyEventDTO:
     version: int
 
 
+#: The worklist's adherence column: overall adherence over this many days (today so far included).
+WORKLIST_ADHERENCE_DAYS = 30
+
+
 @dataclass(frozen=True)
 class WorklistRow:
     """One patient in the doctor's review worklist, with why they need attention."""
@@ -144,3 +149,5 @@ class WorklistRow:
     last_reading_at: datetime | None
     priority: float
     reasons: tuple[str, ...]
+    #: Overall medication adherence over WORKLIST_ADHERENCE_DAYS; None where the actor may not see it.
+    adherence_30d: AdherenceFigure | None = None

@@ -88,6 +88,61 @@ class DoseDTO(NamedTuple):
     overdue: bool = False
 
 
+class DueWindow(StrEnum):
+    """Which of the day's doses a nurse looks at (the due list filters on the server)."""
+
+    ALL_DAY = "all_day"
+    DUE_NOW = "due_now"  # from the grace window ago to two hours ahead (a dose may be given early)
+    OVERDUE = "overdue"  # not recorded and past the grace window
+    MORNING = "morning"  # before 12:00
+    AFTERNOON = "afternoon"  # 12:00-18:00
+    EVENING = "evening"  # from 18:00
+
+    @property
+    def label(self) -> str:
+        return {"all_day": "All day", "due_now": "Due now", "overdue": "Overdue", "morning": "This morning",
+                "afternoon": "This afternoon", "evening": "This evening"}[self.value]
+
+
+@dataclass(frozen=True)
+class DoseFilter:
+    """The nurse's filter of the clinic's due list: text in patient or medication, not recorded, time window."""
+
+    text: str = ""
+    not_recorded_only: bool = False
+    window: DueWindow = DueWindow.ALL_DAY
+
+
+class DoseCursor(NamedTuple):
+    """Where the next page starts: the sort key of the last dose shown (time, patient, drug)."""
+
+    scheduled_at: datetime
+    family_name: str
+    given_name: str
+    drug_name: str
+    medication_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class DoseCounts:
+    """The whole day's figures (not only the page): all doses, not recorded, overdue, matching the filter."""
+
+    total: int
+    not_recorded: int
+    overdue: int
+    matching: int
+
+
+@dataclass(frozen=True)
+class DosePage:
+    """One page of the clinic's due list; `next_cursor` None on the last page; `counts` on the first page only."""
+
+    day: date
+    doses: tuple[DoseDTO, ...]
+    next_cursor: DoseCursor | None
+    counts: DoseCounts | None
+
+
 class DayMark(StrEnum):
     """One calendar-strip cell."""
 
@@ -96,6 +151,10 @@ class DayMark(StrEnum):
     NONE_TAKEN = "none_taken"
     PENDING = "pending"  # today's doses not yet due / recorded
     NOT_SCHEDULED = "not_scheduled"
+
+
+#: Below this overall adherence a patient needs attention (the worklist and the header mark it).
+ADHERENCE_ATTENTION_PERCENT = 80.0
 
 
 @dataclass(frozen=True)
@@ -113,6 +172,20 @@ class AdherenceFigure:
     def percent(self) -> float | None:
         """None when nothing was due ("no doses due" is not "0 %")."""
         return None if self.scheduled == 0 else 100.0 * (self.taken + self.taken_late) / self.scheduled
+
+    @property
+    def needs_attention(self) -> bool:
+        percent = self.percent
+        return percent is not None and percent < ADHERENCE_ATTENTION_PERCENT
+
+    def describe(self, days: int) -> str:
+        """'40 of 46 doses taken in the last 30 days (4 missed, 1 skipped, 1 not recorded)'."""
+        if self.scheduled == 0:
+            return f"No scheduled doses were due in the last {days} days."
+        parts = [f"{n} {what}" for n, what in ((self.taken_late, "late"), (self.missed, "missed"),
+                                                 (self.skipped, "skipped"), (self.not_recorded, "not recorded")) if n]
+        detail = f" ({', '.join(parts)})" if parts else ""
+        return f"{self.taken + self.taken_late} of {self.scheduled} doses taken in the last {days} days{detail}."
 
 
 @dataclass(frozen=True)

@@ -97,7 +97,10 @@ def build_ledger(
     logs_by_med: dict[uuid.UUID, dict[datetime, LogRow]] = defaultdict(dict)
     for log in logs:
         logs_by_med[log.medication_id][log.scheduled_at] = log
-    instants: dict[tuple[date, time], datetime] = {}  # a clinic has few distinct dose times: convert each once
+    # A clinic has few distinct schedules: convert each (day, times) once. Each instant counts once a
+    # day: on a spring-forward day a time inside the gap (02:30) lands on the same instant as the
+    # time one gap later (03:30), and one prescription has one dose per instant (the log's key).
+    instants: dict[tuple[date, tuple[time, ...]], tuple[datetime, ...]] = {}
     days = [first_day + timedelta(days=k) for k in range((last_day - first_day).days + 1)]
     entries: list[LedgerEntry] = []
     append = entries.append
@@ -108,13 +111,13 @@ def build_ledger(
             continue
         window = active_window(plan, zone, pauses.get(plan.id, ()))
         starts, ends, paused = window.starts, window.ends, bool(window.pauses)
-        times = daily_times(plan.frequency, plan.times, plan.every_n_hours)
+        times = tuple(daily_times(plan.frequency, plan.times, plan.every_n_hours))
         for day in days:
-            for at_time in times:
-                key = (day, at_time)
-                at = instants.get(key)
-                if at is None:
-                    at = instants[key] = dose_instant(day, at_time, zone)
+            key = (day, times)
+            day_instants = instants.get(key)
+            if day_instants is None:
+                day_instants = instants[key] = tuple(dict.fromkeys(dose_instant(day, t, zone) for t in times))
+            for at in day_instants:
                 if at < starts or (ends is not None and at >= ends) or (paused and not window.covers(at)):
                     continue
                 append(LedgerEntry(plan, at, recorded.get(at)))

@@ -17,7 +17,7 @@ from ..domain.actor import Actor
 from ..domain.enums import DoseStatus, MedicationState, Role
 from ..domain.errors import ConflictError, DomainError, FieldProblem, NotFound, StaleRecord, ValidationError
 from ..domain.medication_schedule import (
-    Frequency, daily_times, dose_instant, local_day, local_midnight, parse_dose_times, validate_schedule,
+    EARLY_WINDOW, Frequency, daily_times, dose_instant, local_day, local_midnight, parse_dose_times, validate_schedule,
 )
 from . import medication_queries as q
 from .medication_dto import DoseDTO, PrescriptionDTO, PrescriptionInput
@@ -26,8 +26,6 @@ from .medication_reads import MedicationReads
 
 PRESCRIBERS = (Role.DOCTOR,)
 RECORDERS = (Role.NURSE, Role.DOCTOR)
-#: A dose may be recorded as taken up to this long before its scheduled time (given early).
-EARLY_WINDOW = timedelta(hours=2)
 CLOCK_SKEW = timedelta(minutes=2)  # workstation clocks differ a little from the server's
 
 

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from ..domain.enums import DiabetesType, GlucoseUnit, ManagementMode, Sex
+from .medication_dto import AdherenceFigure
 
 
 def age_on(date_of_birth: date, today: date) -> int:
@@ -105,6 +106,10 @@ class CareTeam:
     caregivers: tuple[CareTeamCaregiver, ...] = ()
 
 
+#: Days of the adherence figure in the record's header (today so far included).
+HEADER_ADHERENCE_DAYS = 30
+
+
 @dataclass(frozen=True)
 class PatientHeader:
     """The record's header line: age, type, HbA1c against target, last reading, next visit."""
@@ -117,6 +122,8 @@ class PatientHeader:
     last_glucose_at: datetime | None
     next_appointment_at: datetime | None
     active_medications: int | None
+    #: Overall adherence over the last 30 days (clinicians only; None for reception).
+    adherence_30d: AdherenceFigure | None = None
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from ..db.models import Patient
 from ..domain.actor import Actor
 from . import patient_care_team
-from .patient_dto import PatientHeader, PatientRecord, age_on
+from .medication_dose_sql import recent_adherence
+from .patient_dto import HEADER_ADHERENCE_DAYS, PatientHeader, PatientRecord, age_on
 
 _HEADER = text(
     """
@@ -28,8 +29,11 @@ _HEADER = text(
 
 
 def header(session: Session, patient: Patient, clinical: bool, today: date) -> PatientHeader:
-    """Age and next appointment for everyone; HbA1c, last glucose and medications for clinicians."""
+    """Age and next appointment for everyone; HbA1c, last glucose, medications and adherence for clinicians."""
     row = session.execute(_HEADER, {"pid": patient.id}).one()
+    adherence = None
+    if clinical:  # reception sees no medication data: not computed, not returned
+        adherence = recent_adherence(session, patient.clinic_id, [patient.id], days=HEADER_ADHERENCE_DAYS)[patient.id]
     return PatientHeader(
         age=age_on(patient.date_of_birth, today),
         diabetes_type=patient.diabetes_type if clinical else None,
@@ -39,6 +43,7 @@ def header(session: Session, patient: Patient, clinical: bool, today: date) -> P
         last_glucose_at=row.recorded_at if clinical else None,
         next_appointment_at=row.next_at,
         active_medications=int(row.active_meds) if clinical else None,
+        adherence_30d=adherence,
     )
 
 

@@ -1,9 +1,11 @@
 """The doctor's review worklist: CGM patients needing attention first, and "mark reviewed".
 
 Figures come from the daily aggregate (`glucose_daily`, UTC days: the 14 whole days before today
-plus today so far), so the list stays fast for thousands of CGM patients. Priority follows the consensus targets for most adults (Battelino 2019):
-TBR <54 over 1 %, TBR <70 over 4 %, TIR under 70 %, CV over 36 %; plus open alerts and time
-since the last review.
+plus today so far), so the list stays fast for thousands of CGM patients. Priority follows the
+consensus targets for most adults (Battelino 2019): TBR <54 over 1 %, TBR <70 over 4 %, TIR under
+70 %, CV over 36 %; plus open alerts and time since the last review. Beside the glucose figures,
+each patient's overall medication adherence over 30 days (all listed patients in one query;
+clinicians only).
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from ..domain.actor import Actor
 from ..domain.enums import GlucoseUnit, Role
 from .emergency_service import OPEN_STATES
 from .glucose_access import checked_patient
-from .glucose_dto import WorklistRow
+from .glucose_dto import WORKLIST_ADHERENCE_DAYS, WorklistRow
+from .medication_dose_sql import recent_adherence
+from .medication_dto import AdherenceFigure
 
 WINDOW = timedelta(days=14)
 NEVER_REVIEWED_DAYS = 90.0
@@ -57,8 +61,12 @@ class ReviewWorklistService:
                 .group_by(EmergencyEvent.patient_id)).all()) if ids else {}
             reviews = dict(s.execute(select(PatientReview.patient_id, func.max(PatientReview.reviewed_at)).where(
                 PatientReview.patient_id.in_(ids)).group_by(PatientReview.patient_id)).all()) if ids else {}
-        rows = [_row(patients[pid], stats.get(pid), events.get(pid, 0), reviews.get(pid), last_at.get(pid), now)
-                for pid in ids if pid in stats or events.get(pid)]
+            shown = [pid for pid in ids if pid in stats or events.get(pid)]
+            # One query for every patient listed, not one per row; medication data is clinical.
+            adherence = (recent_adherence(s, actor.clinic_id, shown, days=WORKLIST_ADHERENCE_DAYS)
+                         if actor.sees_clinical else {})
+        rows = [_row(patients[pid], stats.get(pid), events.get(pid, 0), reviews.get(pid), last_at.get(pid), now,
+                     adherence.get(pid)) for pid in shown]
         return sorted(rows, key=lambda r: (-r.priority, r.patient_name))
 
     @staticmethod
@@ -85,7 +93,7 @@ class ReviewWorklistService:
 
 
 def _row(p, st: BandStats | None, events: int, reviewed: datetime | None, last_at: datetime | None,  # noqa: ANN001
-         now: datetime) -> WorklistRow:
+         now: datetime, adherence: AdherenceFigure | None) -> WorklistRow:
     tir = st.percent(st.in_range) if st else None
     tbr70 = st.percent(st.very_low + st.low) if st else None
     tbr54 = st.percent(st.very_low) if st else None
@@ -105,4 +113,4 @@ def _row(p, st: BandStats | None, events: int, reviewed: datetime | None, last_a
     days = (now - reviewed).total_seconds() / 86400.0 if reviewed else NEVER_REVIEWED_DAYS
     priority += min(days, NEVER_REVIEWED_DAYS) / 3.0
     return WorklistRow(p.id, f"{p.family_name}, {p.given_name}", p.mrn, GlucoseUnit(p.glucose_unit), tir, tbr70,
-                       tbr54, cv, events, reviewed, last_at, priority, tuple(reasons))
+                       tbr54, cv, events, reviewed, last_at, priority, tuple(reasons), adherence)

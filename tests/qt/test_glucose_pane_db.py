@@ -6,7 +6,7 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
-from PySide6.QtCore import QThreadPool
+from PySide6.QtCore import Qt, QThreadPool
 from sqlalchemy import text
 
 from clinic_desktop.db.models import Patient
@@ -108,5 +108,44 @@ def test_worklist_pane_opens_patient_and_marks_reviewed(qtbot, database, clinic,
     pane.review_button.click()
     qtbot.waitUntil(lambda: pane.model.rowCount() == 1 and pane.model.row_at(0).last_reviewed_at is not None, timeout=10000)
     assert "Marked Doe, Jane as reviewed" in pane.status.text() or pane.status.text().startswith("1 patient,")
+    assert QThreadPool.globalInstance().waitForDone(10000)
+    assert gui_thread_statements == []
+
+
+def test_worklist_pane_shows_adherence_sortable_and_marked_when_low(qtbot, database, clinic, patient, gui_thread_statements):
+    from clinic_desktop.domain.enums import DoseStatus
+    from clinic_desktop.qt.models.review_worklist_model import COL_ADHERENCE, COL_PATIENT
+    from clinic_desktop.qt.panes.review_worklist_pane import ReviewWorklistPane
+    from clinic_desktop.services.medication_service import MedicationService
+    from tests.services.medication_support import add_patient, at_local, today, twice_daily
+
+    meds = MedicationService(database)
+    others = [add_patient(database, clinic.admin, given="Ann", family="Keeps"),
+              add_patient(database, clinic.admin, given="Ben", family="Nomeds")]
+    for pid in (patient.id, *others):
+        seed_readings(database, clinic.clinic_id, pid, end=now_utc(), days=2)
+    for pid, taken_every in ((patient.id, 2), (others[0], 1)):  # Doe takes every other dose: 50 %
+        med = meds.prescribe(clinic.doctor, patient_id=pid, data=twice_daily(start=today() - timedelta(days=4)))
+        for k, (days_ago, hour) in enumerate((d, h) for d in range(1, 5) for h in (8, 20)):
+            status = DoseStatus.TAKEN if k % taken_every == 0 else DoseStatus.MISSED
+            meds.record_dose(clinic.nurse, medication_id=med.id, status=status,
+                             scheduled_at=at_local(today() - timedelta(days=days_ago), hour))
+    doe = meds.adherence(clinic.doctor, patient.id).overall[30]
+    gui_thread_statements.clear()
+    context = AppContext(Services(glucose=GlucoseService(database)), ChangeBus(),
+                         StaffSession(clinic.doctor, "Test Clinic", "Europe/Berlin", False))
+    pane = ReviewWorklistPane(context)
+    qtbot.addWidget(pane)
+    pane.resize(1300, 320)
+    pane.show()
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 3, timeout=10000)
+    pane.table.sortByColumn(COL_ADHERENCE, Qt.SortOrder.AscendingOrder)
+    column = [(pane.proxy.index(r, COL_PATIENT).data(), pane.proxy.index(r, COL_ADHERENCE).data()) for r in range(3)]
+    assert column[0] == ("Doe, Jane", f"{doe.percent:.0f} %") and column[2] == ("Nomeds, Ben", "—")
+    assert column[1][0] == "Keeps, Ann" and float(column[1][1].rstrip(" %")) >= 80
+    assert pane.proxy.index(0, COL_ADHERENCE).data(Qt.ItemDataRole.BackgroundRole) is not None  # below 80 %
+    assert pane.proxy.index(1, COL_ADHERENCE).data(Qt.ItemDataRole.BackgroundRole) is None
+    assert "missed" in pane.proxy.index(0, COL_ADHERENCE).data(Qt.ItemDataRole.ToolTipRole)
+    pane.grab().save("/tmp/review_worklist_adherence.png")
     assert QThreadPool.globalInstance().waitForDone(10000)
     assert gui_thread_statements == []

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from PySide6.QtCore import QThreadPool
 
 from clinic_desktop.domain.enums import DoseStatus, MedicationState
 from clinic_desktop.domain.medication_schedule import Frequency
@@ -15,12 +16,14 @@ from clinic_desktop.qt.app_context import AppContext, Services
 from clinic_desktop.qt.bus import ChangeBus
 from clinic_desktop.qt.dialogs.prescription_dialog import PrescriptionDialog
 from clinic_desktop.qt.models.adherence_table_model import AdherenceTableModel
+from clinic_desktop.qt.models.dose_page_model import DosePageModel
 from clinic_desktop.qt.models.dose_table_model import DoseTableModel
 from clinic_desktop.qt.models.glucose_table_model import ROW_ROLE
 from clinic_desktop.qt.models.prescription_table_model import PrescriptionTableModel
 from clinic_desktop.qt.panes.doses_due_pane import DosesDuePane
 from clinic_desktop.qt.panes.medications_pane import MedicationsPane
 from clinic_desktop.services.auth_service import StaffSession
+from clinic_desktop.services.medication_dto import DueWindow
 from clinic_desktop.services.medication_service import MedicationService
 
 from ..services.medication_support import BERLIN, add_patient, at_local, today, twice_daily
@@ -49,7 +52,7 @@ def _wait_idle(qtbot, pane):
     qtbot.waitUntil(lambda: not pane._runner.busy and not pane._write_runner.busy, timeout=15000)
 
 
-def test_models_pass_qtmodeltester(qtmodeltester, database, clinic, seeded):
+def test_models_pass_qtmodeltester(qtmodeltester, qtbot, database, clinic, seeded):
     service, patient, _med = seeded
     prescriptions = PrescriptionTableModel()
     prescriptions.set_rows(service.list_prescriptions(clinic.doctor, patient))
@@ -60,6 +63,15 @@ def test_models_pass_qtmodeltester(qtmodeltester, database, clinic, seeded):
     for model in (prescriptions, doses, adherence):
         assert model.rowCount() > 0
         qtmodeltester.check(model)
+    paged = DosePageModel(lambda where, after, limit: service.doses_due_page(clinic.nurse, where=where, after=after,
+                                                                             limit=limit),
+                          ZoneInfo("Europe/Berlin"), page_size=1)
+    with qtbot.waitSignal(paged.loaded, timeout=15000):
+        paged.reload()
+    assert paged.rowCount() == 1 and paged.canFetchMore()
+    qtmodeltester.check(paged)  # it asks for more: a page is fetched in the background
+    qtbot.waitUntil(lambda: not paged.runner.busy, timeout=15000)
+    assert paged.rowCount() > 1
 
 
 def test_doctor_sees_prescriptions_adherence_and_strip(qtbot, database, clinic, seeded, gui_sql):
@@ -123,11 +135,12 @@ def test_doses_due_pane_records_and_reports_a_dose_taken_elsewhere(qtbot, databa
     pane = DosesDuePane(_context(service, clinic.nurse))
     qtbot.addWidget(pane)
     pane.resize(1000, 500)
-    pane.refresh()
     qtbot.waitUntil(lambda: pane.model.rowCount() == 3, timeout=15000)
+    assert "3 doses today" in pane.counts.text()
     pane.grab().save("/tmp/doses_due_pane_nurse.png")
-    pane.filter.setText("gliclazide")
-    assert pane.model.rowCount() == 1
+    pane.filter.setText("gliclazide")  # filtered on the server after a short pause in typing
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 1, timeout=15000)
+    assert pane.counts.text().startswith("1 matching · 3 doses today")
     bob = pane.model.row_at(0)
     assert bob.medication_id == bob_med.id and bob.log_id is None
     assert gui_sql == []
@@ -139,6 +152,35 @@ def test_doses_due_pane_records_and_reports_a_dose_taken_elsewhere(qtbot, databa
     qtbot.waitUntil(lambda: not pane._write_runner.busy and not pane._runner.busy and pane.status.text() != "", timeout=15000)
     assert "already recorded" in pane.status.text()
     assert pane.model.row_at(0).status is DoseStatus.TAKEN and pane.model.row_at(0).recorded_by_name == clinic.doctor.full_name
+    assert QThreadPool.globalInstance().waitForDone(15000)
+    assert gui_sql == []
+
+
+def test_doses_due_pane_fetches_pages_as_it_scrolls_and_filters_on_the_server(qtbot, database, clinic, gui_sql):
+    service = MedicationService(database)
+    names = ["Adams", "Brown", "Clark", "Davis", "Evans"]
+    for family in names:
+        pid = add_patient(database, clinic.admin, given="Pat", family=family)
+        service.prescribe(clinic.doctor, patient_id=pid, data=twice_daily(start=today() - timedelta(days=3)))
+    gui_sql.clear()
+    pane = DosesDuePane(_context(service, clinic.nurse), page_size=3)
+    qtbot.addWidget(pane)
+    qtbot.waitUntil(lambda: pane.model.counts is not None, timeout=15000)
+    assert pane.model.rowCount() == 3 and pane.model.canFetchMore()
+    assert pane.model.counts.total == 10 and "Showing 3 of 10 · 10 doses today" in pane.counts.text()
+    while pane.model.canFetchMore():  # what the view does as the nurse scrolls to the end
+        pane.model.fetchMore()
+        qtbot.waitUntil(lambda: not pane._runner.busy, timeout=15000)
+    rows = [pane.model.row_at(i) for i in range(pane.model.rowCount())]
+    assert len(rows) == 10 and [r.patient_name for r in rows[:5]] == [f"{n}, Pat" for n in names]
+    assert [r.scheduled_at for r in rows] == sorted(r.scheduled_at for r in rows)
+    pane.window_filter.setCurrentIndex(pane.window_filter.findData(DueWindow.EVENING))
+    qtbot.waitUntil(lambda: pane.model.rowCount() == 3 and pane.model.counts.matching == 5, timeout=15000)
+    assert all(r.scheduled_at == at_local(today(), 20) for r in pane.model.rows())
+    pane.resize(900, 300)
+    pane.grab().save("/tmp/doses_due_pane_paged.png")  # painting may ask for the next page
+    pane.view.setModel(None)  # nor may the view ask for one while the widgets are closed after the test
+    assert QThreadPool.globalInstance().waitForDone(15000)  # the pages asked for so far (also superseded ones)
     assert gui_sql == []
 
 

@@ -67,6 +67,39 @@ def test_doctor_sees_the_clinical_header(qtbot, database, clinic):
     dialog._runner.wait_idle()
 
 
+def test_header_shows_30_day_adherence_to_clinicians_in_red_when_low(qtbot, database, clinic, gui_sql):
+    from clinic_desktop.domain.enums import DoseStatus
+    from clinic_desktop.services.medication_service import MedicationService
+    from tests.services.medication_support import at_local, today, twice_daily
+
+    service, meds = PatientService(database), MedicationService(database)
+    p = register(service, clinic.doctor, given_name="Ada", family_name="Lovelace", diabetes_type="type_2",
+                 last_hba1c="7.9", target_hba1c="7.0")
+    med = meds.prescribe(clinic.doctor, patient_id=p.id, data=twice_daily(start=today() - timedelta(days=10)))
+    for days_ago in range(1, 11):  # mornings taken, evenings missed: 50 %
+        meds.record_dose(clinic.nurse, medication_id=med.id, scheduled_at=at_local(today() - timedelta(days=days_ago), 8),
+                         status=DoseStatus.TAKEN)
+        meds.record_dose(clinic.nurse, medication_id=med.id, scheduled_at=at_local(today() - timedelta(days=days_ago), 20),
+                         status=DoseStatus.MISSED)
+    figure = meds.adherence(clinic.doctor, p.id).overall[30]
+    gui_sql.clear()
+    dialog = PatientRecordDialog(context_for(database, clinic.doctor), p.id)
+    qtbot.addWidget(dialog)
+    dialog.resize(1000, 560)
+    qtbot.waitUntil(lambda: dialog.record is not None, timeout=10000)
+    shown = f"adherence 30 d: {figure.percent:.0f} %"
+    assert shown in dialog.header.text() and "color:#c62828" in dialog.header.text()  # below 80 %: red
+    assert "10 missed" in dialog.header.toolTip()
+    dialog.grab().save("/tmp/patient_header_adherence.png")
+    as_reception = PatientRecordDialog(context_for(database, clinic.receptionist), p.id)
+    qtbot.addWidget(as_reception)
+    qtbot.waitUntil(lambda: as_reception.record is not None, timeout=10000)
+    assert "adherence" not in as_reception.header.text() and as_reception.header.toolTip() == ""
+    dialog._runner.wait_idle()
+    as_reception._runner.wait_idle()
+    assert gui_sql == []
+
+
 def test_stale_save_shows_both_versions_and_keeps_mine_on_request(qtbot, database, clinic):
     service = PatientService(database)
     p = register(service, clinic.receptionist, email="first@example.org")

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from clinic_desktop.db.models import DoctorProfile, StaffAccount
 from clinic_desktop.domain.actor import Actor
-from clinic_desktop.domain.enums import EmergencyKind, EmergencyState, GlucoseUnit, ReadingContext, Role
+from clinic_desktop.domain.enums import DoseStatus, EmergencyKind, EmergencyState, GlucoseUnit, ReadingContext, Role
 from clinic_desktop.domain.errors import DomainError, PermissionDenied, StaleRecord
 from clinic_desktop.services.glucose_service import GlucoseService
 
@@ -108,3 +108,42 @@ def test_worklist_ranks_patients_needing_attention_and_marks_reviewed(database, 
     service.mark_reviewed(clinic.doctor, lows)
     after = {r.patient_id: r for r in service.review_worklist(clinic.doctor)}
     assert after[lows].last_reviewed_at is not None and after[lows].priority < before[lows]
+
+
+def test_worklist_shows_30_day_adherence_for_all_rows_in_one_query(database, service, clinic):
+    from sqlalchemy import event
+
+    from clinic_desktop.services.medication_service import MedicationService
+
+    from .medication_support import at_local, today, twice_daily
+
+    meds = MedicationService(database)
+    start = utc_now_minute() - timedelta(days=3)
+    names = ("Keeps", "Forgets", "Nomeds")
+    ids = {n: make_patient(database, clinic.doctor, family=n, doctor_id=clinic.doctor.doctor_id) for n in names}
+    for pid in ids.values():
+        seed_trace(database, clinic.clinic_id, pid, start, daily_pattern(3) * 0 + 120.0)
+    for family in ("Keeps", "Forgets"):
+        med = meds.prescribe(clinic.doctor, patient_id=ids[family], data=twice_daily(start=today() - timedelta(days=5)))
+        for days_ago in range(1, 6):
+            for hour in (8, 20):
+                taken = family == "Keeps" or (days_ago, hour) == (1, 8)
+                meds.record_dose(clinic.nurse, medication_id=med.id, scheduled_at=at_local(today() - timedelta(days=days_ago), hour),
+                                 status=DoseStatus.TAKEN if taken else DoseStatus.MISSED)
+    statements: list[str] = []
+    listen = lambda *args: statements.append(args[2])  # noqa: E731 - (conn, cursor, statement, ...)
+    event.listen(database.engine, "before_cursor_execute", listen)
+    try:
+        rows = {r.patient_name.split(",")[0]: r for r in service.review_worklist(clinic.doctor)}
+    finally:
+        event.remove(database.engine, "before_cursor_execute", listen)
+    assert rows["Keeps"].adherence_30d == meds.adherence(clinic.doctor, ids["Keeps"]).overall[30]
+    assert rows["Forgets"].adherence_30d == meds.adherence(clinic.doctor, ids["Forgets"]).overall[30]
+    assert rows["Keeps"].adherence_30d.needs_attention is False and rows["Forgets"].adherence_30d.needs_attention
+    assert rows["Forgets"].adherence_30d.missed == 9
+    assert rows["Nomeds"].adherence_30d.scheduled == 0 and rows["Nomeds"].adherence_30d.percent is None
+    assert sum("sched AS" in s for s in statements) == 1  # every listed patient in one query, not one per row
+    nurse_rows = {r.patient_id: r for r in service.review_worklist(clinic.nurse)}
+    assert nurse_rows[ids["Forgets"]].adherence_30d == rows["Forgets"].adherence_30d
+    with pytest.raises(PermissionDenied):  # reception sees neither the worklist nor adherence
+        service.review_worklist(clinic.receptionist)

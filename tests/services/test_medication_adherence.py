@@ -119,3 +119,20 @@ def test_mean_glucose_on_full_vs_missed_days(service, database, clinic):
     assert (result.full_adherence_days, result.missed_days) == (1, 2)
     assert result.full_adherence_mean_mgdl == pytest.approx(130.0)
     assert result.missed_mean_mgdl == pytest.approx(190.0)
+
+
+def test_patient_header_shows_30_day_adherence_to_clinicians_only(service, database, clinic):
+    from clinic_desktop.services.patient_service import PatientService
+
+    records = PatientService(database)
+    patient = add_patient(database, clinic.admin)
+    without = add_patient(database, clinic.admin, given="Cy")
+    med = service.prescribe(clinic.doctor, patient_id=patient, data=twice_daily(start=today() - timedelta(days=10)))
+    _record_week(service, clinic.nurse, med.id)
+    expected = service.adherence(clinic.doctor, patient).overall[30]
+    assert expected.scheduled > 0 and expected.needs_attention  # 8 of 20+ taken
+    for role in (Role.DOCTOR, Role.NURSE, Role.ADMIN):
+        assert records.get(clinic.as_role(role), patient).header.adherence_30d == expected
+    assert records.get(clinic.receptionist, patient).header.adherence_30d is None  # not computed for reception
+    none_due = records.get(clinic.doctor, without).header.adherence_30d
+    assert none_due.scheduled == 0 and none_due.percent is None and not none_due.needs_attention

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from clinic_desktop.domain.medication_schedule import (
-    ActiveWindow, Frequency, daily_times, parse_dose_time, parse_dose_times, scheduled_doses, validate_schedule,
+    ActiveWindow, Frequency, clock_changes, daily_times, parse_dose_time, parse_dose_times, scheduled_doses, validate_schedule,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -83,3 +83,14 @@ def test_window_drops_doses_outside_active_time_and_pauses():
     assert [d.isoformat() for d in doses] == [
         "2026-01-01T20:00:00+00:00", "2026-01-03T08:00:00+00:00", "2026-01-03T20:00:00+00:00",
     ]
+
+
+def test_clock_changes_are_found_with_their_size():
+    berlin = clock_changes(ZoneInfo("Europe/Berlin"), date(2025, 1, 1), date(2025, 12, 31))
+    assert [(c.starts, c.ends, c.overlap) for c in berlin] == [
+        (datetime(2025, 3, 30, 2), datetime(2025, 3, 30, 3), False),
+        (datetime(2025, 10, 26, 2), datetime(2025, 10, 26, 3), True),
+    ]
+    assert {c.size for c in clock_changes(ZoneInfo("Australia/Lord_Howe"), date(2025, 1, 1), date(2025, 12, 31))} == {
+        timedelta(minutes=30)}
+    assert clock_changes(ZoneInfo("Asia/Kolkata"), date(2025, 1, 1), date(2025, 12, 31)) == []

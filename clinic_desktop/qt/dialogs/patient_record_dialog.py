@@ -9,9 +9,11 @@ never be registered twice).
 
 from __future__ import annotations
 
+import html
 import uuid
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QMenu,
@@ -33,7 +35,7 @@ from PySide6.QtWidgets import (
 from ...domain.enums import DiabetesType, GlucoseUnit, ManagementMode, Role, Sex
 from ...domain.errors import ConnectionLost, DomainError, StaleRecord, ValidationError
 from ...domain.patient_rules import CLINICAL_FIELDS, DEMOGRAPHIC_FIELDS, display_date_format, format_date, format_phone
-from ...services.patient_dto import PatientRecord
+from ...services.patient_dto import HEADER_ADHERENCE_DAYS, PatientRecord
 from ..workers import TaskRunner
 from .care_team_editor import CareTeamEditor
 from .patient_conflict_dialog import KEEP_MINE, TAKE_THEIRS, PatientConflictDialog
@@ -84,6 +86,7 @@ class PatientRecordDialog(QDialog):
         self.header = QLabel("New patient" if self._patient_id is None else "Loading…")
         self.header.setWordWrap(True)
         self.header.setStyleSheet("font-size: 14px; font-weight: 600; padding: 4px;")
+        self.header.setTextFormat(Qt.TextFormat.RichText)  # the adherence figure is coloured when low
         self.inputs: dict[str, Any] = {}
         self.errors: dict[str, QLabel] = {}
         demo, clinical = QFormLayout(), QFormLayout()
@@ -195,6 +198,8 @@ class PatientRecordDialog(QDialog):
         self.care_team.set_patient(record.id, record.care_team)
         self.tabs.setTabEnabled(1, True)
         self.summary_button.setEnabled(True)
+        figure = record.header.adherence_30d
+        self.header.setToolTip(figure.describe(HEADER_ADHERENCE_DAYS) if figure is not None else "")
         self.save_button.setText("Save")
         self.archive_button.setVisible(not record.archived or self._actor.role == Role.ADMIN)
         self.archive_button.setText("Restore" if record.archived else "Archive")
@@ -214,7 +219,11 @@ class PatientRecordDialog(QDialog):
             parts.append(f"{h.active_medications} active medication(s)")
         nxt = h.next_appointment_at
         parts.append(f"next visit {format_date(nxt.date(), self._locale)}" if nxt else "no visit booked")
-        return "  ·  ".join(parts)
+        text = [html.escape(p) for p in parts]
+        if h.adherence_30d is not None:  # clinicians only (the service leaves it out for reception)
+            text.insert(len(text) - 1, _adherence_html(h.adherence_30d))
+        # Each item stays on one line; a long header wraps between items.
+        return "&nbsp;&nbsp;·&nbsp; ".join(f"<span style='white-space:nowrap'>{t}</span>" for t in text)
 
     def _set_value(self, name: str, value: Any) -> None:
         widget = self.inputs[name]
@@ -398,3 +407,11 @@ class PatientRecordDialog(QDialog):
             if answer != QMessageBox.StandardButton.Yes:
                 return
         super().reject()
+
+
+def _adherence_html(figure) -> str:  # noqa: ANN001 - an AdherenceFigure
+    """'adherence 30 d: 86 %', red below the attention threshold; '—' when no dose was due."""
+    percent = figure.percent
+    value = "—" if percent is None else f"{percent:.0f} %"
+    text = f"adherence {HEADER_ADHERENCE_DAYS} d: {value}"
+    return f"<span style='color:#c62828'>{text}</span>" if figure.needs_attention else text

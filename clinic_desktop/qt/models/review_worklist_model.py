@@ -6,7 +6,8 @@ from datetime import datetime, timezone, tzinfo
 
 from PySide6.QtGui import QColor
 
-from ...services.glucose_dto import WorklistRow
+from ...services.glucose_dto import WORKLIST_ADHERENCE_DAYS as ADHERENCE_DAYS, WorklistRow
+from ...services.medication_dto import ADHERENCE_ATTENTION_PERCENT
 from ..charts.chart_style import clinic_zone
 from .glucose_table_model import Column, DtoTableModel
 
@@ -15,8 +16,8 @@ SEVERE = QColor("#ef9a9a")
 CAUTION = QColor("#ffe0b2")
 REVIEW_OVERDUE_DAYS = 90
 
-COL_PRIORITY, COL_PATIENT, COL_MRN, COL_TIR, COL_TBR70, COL_TBR54, COL_CV, COL_EVENTS, COL_LAST_REVIEW, \
-    COL_LAST_READING, COL_REASONS = range(11)
+COL_PRIORITY, COL_PATIENT, COL_MRN, COL_TIR, COL_TBR70, COL_TBR54, COL_CV, COL_ADHERENCE, COL_EVENTS, \
+    COL_LAST_REVIEW, COL_LAST_READING, COL_REASONS = range(12)
 
 
 def _pct(value: float | None) -> str:
@@ -27,6 +28,16 @@ def _flag(value: float | None, limit: float, *, above: bool, colour: QColor = AL
     if value is None:
         return None
     return colour if (value > limit if above else value < limit) else None
+
+
+def _adherence_text(row: WorklistRow) -> str:
+    percent = row.adherence_30d.percent if row.adherence_30d is not None else None
+    return "—" if percent is None else f"{percent:.0f} %"
+
+
+def _adherence_key(row: WorklistRow) -> float | None:
+    """Unknown (no doses due, or not shown) sorts after every figure."""
+    return row.adherence_30d.percent if row.adherence_30d is not None else None
 
 
 class ReviewWorklistModel(DtoTableModel[WorklistRow]):
@@ -65,6 +76,10 @@ class ReviewWorklistModel(DtoTableModel[WorklistRow]):
             Column("CV", lambda r: _pct(r.cv_percent), lambda r: r.cv_percent, True,
                    background=lambda r: _flag(r.cv_percent, 36, above=True, colour=CAUTION),
                    tooltip=lambda r: "Goal: coefficient of variation at most 36 %"),
+            Column(f"Adherence {ADHERENCE_DAYS} d", _adherence_text, _adherence_key, True,
+                   background=lambda r: ALERT if r.adherence_30d is not None and r.adherence_30d.needs_attention else None,
+                   tooltip=lambda r: None if r.adherence_30d is None else
+                   r.adherence_30d.describe(ADHERENCE_DAYS) + f" Attention below {ADHERENCE_ATTENTION_PERCENT:.0f} %."),
             Column("Active events", lambda r: str(r.active_events), lambda r: r.active_events, True,
                    background=lambda r: SEVERE if r.active_events else None),
             Column("Last review", lambda r: self._when(r.last_reviewed_at, "never"), lambda r: ts(r.last_reviewed_at),

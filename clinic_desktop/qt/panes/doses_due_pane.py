@@ -1,38 +1,51 @@
 """Nurses' view of today's doses across the clinic: filter, record taken / missed / skipped, bulk morning.
 
-Loaded in the background; refreshes on `medication` changes (also from other workstations) and
-every few minutes so overdue doses turn amber without a click.
+The list comes page by page from the server (time, then patient; a clinic's day is tens of
+thousands of doses): the filter (patient or medication text, part of the day, overdue, not yet
+recorded) runs in PostgreSQL, and the view fetches the next page as the nurse scrolls. Refreshes
+on `medication` changes (also from other workstations) and every few minutes so overdue doses
+turn amber without a click.
 """
 
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
-    QCheckBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit, QPushButton, QTableView, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit, QPushButton, QTableView,
+    QVBoxLayout, QWidget,
 )
 
 from ...domain.enums import DoseStatus
-from ...services.medication_dto import DoseDTO
+from ...services.medication_dto import DoseCounts, DoseDTO, DoseFilter, DueWindow
 from ..app_context import AppContext
-from ..models.dose_table_model import COL_PATIENT, DoseTableModel
-from ..models.glucose_table_model import ROW_ROLE, SortKeyProxy
+from ..models.dose_page_model import DosePageModel
+from ..models.dose_table_model import COL_PATIENT
+from ..models.glucose_table_model import ROW_ROLE
 from ..workers import TaskRunner
 
 REFRESH_MS = 5 * 60 * 1000
+FILTER_DEBOUNCE_MS = 300
 
 
 class DosesDuePane(QWidget):
-    """Today's doses of every patient; pending and overdue ones first to hand."""
+    """Today's doses of every patient, in time order; filtered on the server, fetched as the list scrolls."""
 
-    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(self, context: AppContext, parent: QWidget | None = None, *, page_size: int = 200) -> None:
         super().__init__(parent)
         self._context, self._service = context, context.services.medications
-        self._runner, self._write_runner = TaskRunner(self), TaskRunner(self)
-        self._all: list[DoseDTO] = []
+        self._write_runner = TaskRunner(self)
         self._notice = ""
-        self.model = DoseTableModel(ZoneInfo(context.session.clinic_timezone), self)
+        service, actor = self._service, context.actor
+        self.model = DosePageModel(
+            lambda where, after, limit: service.doses_due_page(actor, where=where, after=after, limit=limit),
+            ZoneInfo(context.session.clinic_timezone), self, page_size=page_size)
+        self._runner = self.model.runner
+        self.model.loaded.connect(self._loaded)
+        self.model.load_failed.connect(self._failed)
+        self._debounce = QTimer(self, singleShot=True, interval=FILTER_DEBOUNCE_MS)
+        self._debounce.timeout.connect(self._apply_filter)
         self._build()
         context.bus.changed.connect(self._on_changes)
         self._timer = QTimer(self, interval=REFRESH_MS)
@@ -42,15 +55,15 @@ class DosesDuePane(QWidget):
 
     def _build(self) -> None:
         self.filter = QLineEdit(placeholderText="Filter by patient or medication", clearButtonEnabled=True)
-        self.filter.textChanged.connect(self._apply_filter)
+        self.filter.textChanged.connect(lambda _text: self._debounce.start())
+        self.window_filter = QComboBox()
+        for window in DueWindow:
+            self.window_filter.addItem(window.label, window)
+        self.window_filter.currentIndexChanged.connect(self._apply_filter)
         self.pending_only = QCheckBox("Not yet recorded only")
         self.pending_only.toggled.connect(self._apply_filter)
-        self.proxy = SortKeyProxy(self)
-        self.proxy.setSourceModel(self.model)
         self.view = QTableView(self)
-        self.view.setModel(self.proxy)
-        self.view.setSortingEnabled(True)
-        self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.view.setModel(self.model)  # the server's order: time, then patient (no client-side sort of a partial list)
         self.view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.view.horizontalHeader().setStretchLastSection(True)
@@ -58,6 +71,7 @@ class DosesDuePane(QWidget):
         top = QHBoxLayout()
         top.addWidget(QLabel("<b>Doses due today</b>"))
         top.addWidget(self.filter, 1)
+        top.addWidget(self.window_filter)
         top.addWidget(self.pending_only)
         buttons = QHBoxLayout()
         for text, slot in (("Taken", lambda: self.record_selected(DoseStatus.TAKEN)),
@@ -76,29 +90,38 @@ class DosesDuePane(QWidget):
         layout.addWidget(self.counts)
         layout.addWidget(self.status)
 
+    def current_filter(self) -> DoseFilter:
+        return DoseFilter(text=self.filter.text().strip(), not_recorded_only=self.pending_only.isChecked(),
+                          window=self.window_filter.currentData())
+
     def _on_changes(self, changes) -> None:  # noqa: ANN001 - a slot returns nothing (PySide 6.12)
         if changes.touches("medication"):
             self.refresh()
 
     def refresh(self) -> None:
-        service, actor = self._service, self._context.actor
-        self._runner.run(lambda _s: service.doses_due(actor), self._show, self._failed)
-
-    def _show(self, doses: list[DoseDTO]) -> None:
-        self._all = doses
-        self.status.setText(self._notice)
-        self._notice = ""
-        self._apply_filter()
+        """Reload from the server, keeping as many rows as are shown (data changed, or the clock moved on)."""
+        self.model.reload()
 
     def _apply_filter(self) -> None:
-        text = self.filter.text().strip().casefold()
-        rows = [d for d in self._all
-                if (not text or text in d.patient_name.casefold() or text in d.drug_summary.casefold())
-                and (not self.pending_only.isChecked() or d.log_id is None)]
-        self.model.set_rows(rows)
-        pending = sum(1 for d in self._all if d.log_id is None)
-        overdue = sum(1 for d in self._all if d.log_id is None and d.overdue)
-        self.counts.setText(f"{len(self._all)} doses today · {pending} not recorded · {overdue} overdue")
+        self._debounce.stop()
+        self.model.reload(self.current_filter())
+
+    def _loaded(self) -> None:
+        self.status.setText(self._notice)
+        self._notice = ""
+        self._show_counts(self.model.counts)
+
+    def _show_counts(self, counts: DoseCounts | None) -> None:
+        if counts is None:
+            return
+        shown, filtered = self.model.rowCount(), counts.matching != counts.total
+        head = ""
+        if shown < counts.matching:  # more pages to scroll to
+            head = f"Showing {shown:,} of {counts.matching:,}{' matching' if filtered else ''} · "
+        elif filtered:
+            head = f"{counts.matching:,} matching · "
+        self.counts.setText(f"{head}{counts.total:,} doses today · {counts.not_recorded:,} not recorded · "
+                            f"{counts.overdue:,} overdue")
 
     def _failed(self, exc: BaseException) -> None:
         self.status.setText(getattr(exc, "message", None) or "Could not load today's doses. Try again.")

@@ -19,7 +19,7 @@ from ..models.review_worklist_model import COL_PRIORITY, COL_REASONS, ReviewWork
 from ..workers import TaskRunner
 from .glucose_gateway import GlucoseGateway, PatientChoice
 
-REFRESH_KINDS = ("glucose_reading", "emergency_event", "patient_review", "patient")
+REFRESH_KINDS = ("glucose_reading", "emergency_event", "patient_review", "patient", "medication")
 
 
 class ReviewWorklistPane(QWidget):
