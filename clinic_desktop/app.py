@@ -16,6 +16,7 @@ from .config.settings import LOCAL_KIND, ConnectionProfile, SettingsStore
 
 if TYPE_CHECKING:  # the heavy layers are imported on a worker thread, after the login window shows
     from .db.change_listener import ChangeListener
+    from .domain.clock import Clock
     from .runtime import Runtime
     from .services.auth_service import StaffSession
 
@@ -24,25 +25,25 @@ log = logging.getLogger(__name__)
 DEMO_PROFILE = "demo"
 
 
-def build_services(runtime: Runtime):  # noqa: ANN201 - qt.app_context.Services
-    """One instance of each service over the runtime's Database."""
+def build_services(runtime: Runtime, clock: Clock):  # noqa: ANN201 - qt.app_context.Services
+    """One instance of each service over the runtime's Database, all reading time from `clock`."""
     from .qt.app_context import Services
     from .services.auth_service import AuthService
     from .services.backup_service import BackupService
     from .services.staff_service import StaffService
 
     db = runtime.database
-    services = Services(auth=AuthService(db), staff=StaffService(db))
+    services = Services(auth=AuthService(db, clock=clock), staff=StaffService(db))
     services.admin = BackupService(db, runtime.owner_target or runtime.app_target)
-    _add_optional_services(services, db)
+    _add_optional_services(services, db, clock)
     if services.glucose is not None:
         from .services.glucose_import_service import GlucoseImportService
 
-        services.extra["glucose_import"] = GlucoseImportService(db)
+        services.extra["glucose_import"] = GlucoseImportService(db, clock=clock)
     return services
 
 
-def _add_optional_services(services, db) -> None:  # noqa: ANN001
+def _add_optional_services(services, db, clock: Clock) -> None:  # noqa: ANN001
     """Services of the feature areas (each module is optional while an area is being built)."""
     import importlib
 
@@ -57,7 +58,7 @@ def _add_optional_services(services, db) -> None:  # noqa: ANN001
             service_class = getattr(importlib.import_module(module), cls)
         except (ImportError, AttributeError):
             continue
-        setattr(services, attr, service_class(db))
+        setattr(services, attr, service_class(db, clock=clock))
 
 
 def choose_profile(args: argparse.Namespace, settings: SettingsStore) -> ConnectionProfile | None:

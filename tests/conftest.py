@@ -11,6 +11,8 @@ import os
 import threading
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
@@ -24,6 +26,7 @@ from clinic_desktop.db.engine import ConnectTarget, create_app_engine
 from clinic_desktop.db.migrate import upgrade_to_head
 from clinic_desktop.db.models import Clinic, DoctorProfile, StaffAccount
 from clinic_desktop.domain.actor import Actor
+from clinic_desktop.domain.clock import FixedClock
 from clinic_desktop.domain.enums import Role
 from clinic_desktop.services import passwords
 
@@ -165,6 +168,22 @@ def create_clinic_with_staff(database: Database, *, name: str = "Test Clinic", t
 def clinic(database: Database) -> ClinicActors:
     """A fresh clinic (isolated from other tests' data) with an actor per role."""
     return create_clinic_with_staff(database)
+
+
+TEST_CLINIC_ZONE = ZoneInfo("Europe/Berlin")  # the zone of `create_clinic_with_staff`'s clinics
+
+
+def noon_in_clinic(day: date | None = None, zone: ZoneInfo = TEST_CLINIC_ZONE) -> datetime:
+    """12:00 of `day` (default: the clinic's today by the machine's clock) in the clinic's zone, as UTC."""
+    day = day or datetime.now(zone).date()
+    return datetime.combine(day, time(12), zone).astimezone(UTC)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """The app's clock for a test: it stands at noon of the clinic's today, whatever the hour or the zone
+    the suite runs in (the date stays the server's, so rows the server time-stamps fall on the same day)."""
+    return FixedClock(noon_in_clinic())
 
 
 @pytest.fixture

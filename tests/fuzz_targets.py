@@ -56,7 +56,7 @@ def patient_form(examples: int) -> Callable[[], None]:
     @given(st.fixed_dictionaries({"mrn": MRNS, "given_name": NAMES, "family_name": NAMES, "date_of_birth": BIRTHS | VALUES})
            | st.dictionaries(st.sampled_from(FIELDS), VALUES, max_size=8), st.sampled_from(["en_US", "de_DE", "en_GB"]))
     def check(raw, locale):  # noqa: ANN001
-        cleaned, problems = patient_rules.clean_patient_fields(raw, patient_rules.FieldContext(locale, NOW.date()))
+        cleaned, problems = patient_rules.clean_patient_fields(raw, patient_rules.FieldContext(NOW.date(), locale))
         assert _explained(problems)
         assert set(cleaned) <= set(raw)
         assert all(p.field in raw or p.field in patient_rules.REQUIRED_FIELDS or p.field == "diagnosed_on"

@@ -70,12 +70,11 @@ def format_date(value: date | None, locale: str) -> str:
     return "" if value is None else value.strftime(display_date_format(locale))
 
 
-def parse_typed_date(text: str, locale: str, *, today: date | None = None) -> date | None:
-    """A date typed the clinic's way, or None. Two-digit years are never in the future."""
+def parse_typed_date(text: str, locale: str, *, today: date) -> date | None:
+    """A date typed the clinic's way, or None. Two-digit years are never after `today` (the clinic's)."""
     text = text.strip()
     if not text or len(text) > 10:
         return None
-    today = today or date.today()
     for fmt in date_formats(locale):
         try:
             parsed = datetime.strptime(text, fmt).date()
@@ -120,10 +119,10 @@ def normalize_mrn(text: str) -> str:
 
 @dataclass(frozen=True)
 class FieldContext:
-    """What validation needs to know beyond the values: the clinic's locale and today."""
+    """What validation needs to know beyond the values: today (the clinic's) and its locale."""
 
+    today: date
     locale: str = "en_US"
-    today: date | None = None
 
     @property
     def region(self) -> str:
@@ -131,7 +130,7 @@ class FieldContext:
 
     @property
     def day(self) -> date:
-        return self.today or date.today()
+        return self.today
 
 
 def clean_patient_fields(

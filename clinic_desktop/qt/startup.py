@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox
 
 from .. import app as composition
 from ..config.settings import ConnectionProfile, SettingsStore
+from ..domain.clock import Clock, SystemClock
 from ..domain.errors import DomainError
 from .app_context import AppContext
 from .bus import ChangeBus
@@ -65,7 +66,7 @@ def run_with_progress(title: str, op: Callable[[TaskState], Any], parent: QWidge
 
 
 def open_and_prepare(profile: ConnectionProfile, settings: SettingsStore, password: str | None, *, demo: bool,
-                     state: TaskState) -> "Runtime":
+                     clock: Clock, state: TaskState) -> "Runtime":
     """Worker thread: open the profile, and make the demo clinic the first time (CGM traces follow later)."""
     from ..runtime import open_profile
 
@@ -75,7 +76,7 @@ def open_and_prepare(profile: ConnectionProfile, settings: SettingsStore, passwo
     runtime = open_profile(profile, settings, password=password, progress=progress)
     if demo:
         try:
-            runtime.demo_loader = _seed_demo(runtime, state)
+            runtime.demo_loader = _seed_demo(runtime, clock, state)
         except BaseException:
             runtime.close()
             raise
@@ -83,10 +84,10 @@ def open_and_prepare(profile: ConnectionProfile, settings: SettingsStore, passwo
     return runtime
 
 
-def _seed_demo(runtime: "Runtime", state: TaskState):  # noqa: ANN202 - DemoCgmLoader | None
+def _seed_demo(runtime: "Runtime", clock: Clock, state: TaskState):  # noqa: ANN202 - DemoCgmLoader | None
     from ..services.demo_service import DEMO_PASSWORD, DEMO_USERS, DemoService
 
-    service = DemoService(runtime.database)
+    service = DemoService(runtime.database, clock=clock)
     created = service.ensure_demo_clinic(progress=lambda d, t, s: state.report(d, t, s), defer_cgm=True)
     if not created:
         return DemoCgmLoader(runtime, service) if service.has_deferred_cgm else None
@@ -162,6 +163,7 @@ class Startup(QObject):
         self._sign_out = False
         self._open_runner = TaskRunner(self)
         self._demo_loader: DemoCgmLoader | None = None
+        self.clock: Clock = SystemClock()  # the app's one clock, handed to every service and pane
 
     def run(self) -> int:
         profile = composition.choose_profile(self.args, self.settings)
@@ -234,7 +236,8 @@ class Startup(QObject):
                     dialog.set_opening(text)
 
             def start_opening() -> None:
-                self._open_runner.run(lambda state: open_and_prepare(profile, settings, password, demo=demo, state=state),
+                self._open_runner.run(lambda state: open_and_prepare(profile, settings, password, demo=demo,
+                                                                       clock=self.clock, state=state),
                                       opened, failed, on_progress=progress)
 
             # Start the heavy work once the window has painted: the worker's imports would
@@ -250,7 +253,7 @@ class Startup(QObject):
     def _login(self, username: str, password: str):  # noqa: ANN202 - worker thread; StaffSession
         from ..services.auth_service import AuthService
 
-        return AuthService(self.runtime.database).login(username, password)
+        return AuthService(self.runtime.database, clock=self.clock).login(username, password)
 
     def _maybe_change_password(self, session):  # noqa: ANN001, ANN202
         if not session.must_change_password:
@@ -279,8 +282,8 @@ class Startup(QObject):
         from .main_window import MainWindow
         from .pane_registry import default_actions, default_panes
 
-        services = composition.build_services(self.runtime)
-        context = AppContext(services, self.bus, session, profile_name=self.runtime.profile.name)
+        services = composition.build_services(self.runtime, self.clock)
+        context = AppContext(services, self.bus, session, profile_name=self.runtime.profile.name, clock=self.clock)
         features = self.runtime.database.features
         window = MainWindow(context, default_panes(services), actions=default_actions(context),
                             features_text="TimescaleDB active" if features.timescale_active else "PostgreSQL")

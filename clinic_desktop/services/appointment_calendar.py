@@ -102,7 +102,7 @@ class AppointmentCalendarMixin:
         actor.require(*Role, action="see the calendar")
         with self._db.unit_of_work(actor, read_only=True) as uow:
             tz = q.clinic_zone(uow.session, actor.clinic_id)
-            local_day = day or self._clock().astimezone(tz).date()
+            local_day = day or self._clock.now().astimezone(tz).date()
             start, end = q.local_day_span(local_day, 1, tz)
             rows = q.appointment_rows().where(
                 Appointment.clinic_id == actor.clinic_id, Appointment.starts_at >= start, Appointment.starts_at < end
@@ -112,7 +112,7 @@ class AppointmentCalendarMixin:
     def patient_appointments(self, actor: Actor, patient_id: uuid.UUID) -> PatientAppointments:
         """A patient's upcoming and past appointments (newest first) and their no-show count."""
         actor.require(*Role, action="see a patient's appointments")
-        now = self._clock()
+        now = self._clock.now()
         with self._db.unit_of_work(actor) as uow:
             rows = q.appointment_rows().where(Appointment.clinic_id == actor.clinic_id, Appointment.patient_id == patient_id)
             upcoming = tuple(q.to_dto(r) for r in uow.session.execute(

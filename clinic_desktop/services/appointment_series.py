@@ -22,7 +22,12 @@ from ..domain.appointment_rules import (
 from ..domain.enums import AppointmentReason, AppointmentStatus, Role
 from ..domain.errors import ConflictError, DomainError, FieldProblem, ValidationError
 from . import appointment_queries as q
-from .appointment_dto import AppointmentDTO, SeriesOccurrence, SeriesPreview, SeriesResult
+from .appointment_dto import (
+    AppointmentDTO,
+    SeriesOccurrence,
+    SeriesPreview,
+    SeriesResult,
+)
 
 _BOOKERS = (Role.RECEPTIONIST, Role.NURSE, Role.DOCTOR)
 _MOVABLE = (AppointmentStatus.REQUESTED, AppointmentStatus.CONFIRMED)
@@ -102,7 +107,7 @@ class AppointmentSeriesMixin:
             appt, following = self._this_and_following(uow.session, actor, appointment_id, expected_version)
             tz = q.clinic_zone(uow.session, actor.clinic_id)
             minutes = duration_minutes or int((appt.ends_at - appt.starts_at).total_seconds() // 60)
-            problems = booking_problems(starts_at, minutes, now=self._clock())
+            problems = booking_problems(starts_at, minutes, now=self._clock.now())
             if problems:
                 raise ValidationError(problems)
             old_local, new_local = appt.starts_at.astimezone(tz), starts_at.astimezone(tz)
@@ -142,7 +147,7 @@ class AppointmentSeriesMixin:
     # -- helpers ---------------------------------------------------------------------------
 
     def _series_input(self, first: datetime, minutes: int, interval_weeks: int, occurrences: int) -> None:
-        problems = booking_problems(first, minutes, now=self._clock()) + series_problems(interval_weeks, occurrences)
+        problems = booking_problems(first, minutes, now=self._clock.now()) + series_problems(interval_weeks, occurrences)
         if problems:
             raise ValidationError(problems)
 

@@ -10,7 +10,7 @@ hours in `ScheduleSettingsMixin`.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 
 from ..db.database import Database
@@ -25,8 +25,15 @@ from ..domain.appointment_rules import (
     hours_problem,
     transition_problem,
 )
+from ..domain.clock import SYSTEM_CLOCK, Clock
 from ..domain.enums import AppointmentReason, AppointmentStatus, Role
-from ..domain.errors import ConflictError, DomainError, FieldProblem, StaleRecord, ValidationError
+from ..domain.errors import (
+    ConflictError,
+    DomainError,
+    FieldProblem,
+    StaleRecord,
+    ValidationError,
+)
 from . import appointment_queries as q
 from .appointment_calendar import AppointmentCalendarMixin
 from .appointment_dto import AppointmentDTO, FreeSlot, SlotTaken
@@ -41,9 +48,9 @@ MAX_CHECKLIST_ITEMS = 20
 class AppointmentService(AppointmentCalendarMixin, AppointmentSeriesMixin, ScheduleSettingsMixin):
     """Use cases of the clinic calendar; every method is one user action."""
 
-    def __init__(self, database: Database, *, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, database: Database, *, clock: Clock = SYSTEM_CLOCK) -> None:
         self._db = database
-        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._clock = clock
 
     # -- booking ---------------------------------------------------------------------------
 
@@ -64,7 +71,7 @@ class AppointmentService(AppointmentCalendarMixin, AppointmentSeriesMixin, Sched
         """Book one appointment (status requested). A retry with the same `request_id` returns the
         first booking instead of making a second one."""
         actor.require(*BOOKING_ROLES, action="book appointments")
-        problems = booking_problems(starts_at, duration_minutes, now=self._clock())
+        problems = booking_problems(starts_at, duration_minutes, now=self._clock.now())
         problems += _detail_problems(reason, notes, checklist)
         if problems:
             raise ValidationError(problems)
@@ -129,7 +136,7 @@ class AppointmentService(AppointmentCalendarMixin, AppointmentSeriesMixin, Sched
             if appt.status == AppointmentStatus.CHECKED_IN:
                 raise DomainError("The patient is already checked in; this appointment can no longer be moved.")
             minutes = duration_minutes or int((appt.ends_at - appt.starts_at).total_seconds() // 60)
-            problems = booking_problems(starts_at, minutes, now=self._clock())
+            problems = booking_problems(starts_at, minutes, now=self._clock.now())
             if problems:
                 raise ValidationError(problems)
             target_doctor = doctor_id or appt.doctor_id
@@ -174,7 +181,7 @@ class AppointmentService(AppointmentCalendarMixin, AppointmentSeriesMixin, Sched
 
     def _check_timing(self, session, actor: Actor, appt: Appointment, status: AppointmentStatus) -> None:  # noqa: ANN001
         """Check-in opens on the appointment's day; a no-show exists only once the time has come."""
-        now = self._clock()
+        now = self._clock.now()
         if status == AppointmentStatus.NO_SHOW and now < appt.starts_at:
             tz = q.clinic_zone(session, actor.clinic_id)
             raise DomainError(f"A no-show can be recorded once the appointment has begun "
@@ -207,7 +214,7 @@ class AppointmentService(AppointmentCalendarMixin, AppointmentSeriesMixin, Sched
         actor.require(*Role, action="see free slots")
         if duration_minutes is None or duration_minutes <= 0:
             raise ValidationError([FieldProblem("duration", "The duration must be more than zero minutes.")])
-        now = self._clock()
+        now = self._clock.now()
         start = max(after or now, now)
         with self._db.unit_of_work(actor, read_only=True) as uow:
             tz = q.clinic_zone(uow.session, actor.clinic_id)
@@ -266,7 +273,7 @@ class AppointmentService(AppointmentCalendarMixin, AppointmentSeriesMixin, Sched
             with self._db.unit_of_work(actor, read_only=True) as uow:
                 tz = q.clinic_zone(uow.session, actor.clinic_id)
                 slots = q.next_free(uow.session, actor.clinic_id, tz, doctor_id, duration=slot.end - slot.start,
-                                    after=max(slot.start, self._clock()), count=5, exclude=exclude)
+                                    after=max(slot.start, self._clock.now()), count=5, exclude=exclude)
         except DomainError:
             slots = ()  # the suggestion is a courtesy; the refusal itself must still arrive
         return SlotTaken("This time is no longer free for this doctor (it may just have been booked on another "

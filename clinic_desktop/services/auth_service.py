@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from sqlalchemy import select, text
 
@@ -12,6 +12,7 @@ from ..db.database import Database
 from ..db.models import Clinic, DoctorProfile, StaffAccount
 from ..db.unit_of_work import set_transaction_clinic
 from ..domain.actor import Actor
+from ..domain.clock import SYSTEM_CLOCK, Clock
 from ..domain.enums import Role
 from ..domain.errors import AuthenticationFailed
 from . import passwords
@@ -33,12 +34,13 @@ class StaffSession:
 class AuthService:
     """Checks credentials; failures are counted and audited, never explained beyond 'wrong'."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, clock: Clock = SYSTEM_CLOCK) -> None:
         self._db = database
+        self._clock = clock
 
     def login(self, username: str, password: str) -> StaffSession:
         """Return the session of a valid, active, unlocked account or raise AuthenticationFailed."""
-        now = datetime.now(timezone.utc)
+        now = self._clock.now()
         with self._db.unit_of_work(None) as uow:
             # Row-level security hides every clinic's rows until the clinic is known: a
             # SECURITY DEFINER function reveals only the account's id and clinic.

@@ -15,14 +15,19 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import numpy as np
-
 from sqlalchemy import Engine
 
 from ..db.bulk import copy_via_staging
 from ..db.database import Database
 from ..db.models import Patient
+from ..domain.cgm_simulation import (
+    PROFILES,
+    fingerstick_times,
+    hba1c_from_mean,
+    simulate_cgm,
+)
+from ..domain.clock import SYSTEM_CLOCK, Clock
 from ..domain.demo_accounts import DEMO_PASSWORD, DEMO_STAFF, DEMO_USERS
-from ..domain.cgm_simulation import PROFILES, fingerstick_times, hba1c_from_mean, simulate_cgm
 from ..domain.enums import (
     AppointmentReason,
     AppointmentStatus,
@@ -48,8 +53,9 @@ class DemoService:
     """Fills an empty database with the demo clinic."""
 
     def __init__(self, database: Database, *, owner_engine: Engine | None = None, patients: int = 200,
-                 cgm_patients: int = 40, cgm_days: int = 90) -> None:
+                 cgm_patients: int = 40, cgm_days: int = 90, clock: Clock = SYSTEM_CLOCK) -> None:
         self._db = database
+        self._clock = clock
         # Setup runs with the owner's connection where there is one (the local cluster): plain COPY
         # is then allowed, ten times faster than the staging path that the workstation role needs.
         self._owner_engine = owner_engine
@@ -81,8 +87,8 @@ class DemoService:
                     for u, n, r in _STAFF]
         doctors = [a for a in accounts if a.role == Role.DOCTOR]
         report(1, total, "Registering demo patients…")
-        now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
-        patient_ids = self._add_patients(admin, doctors, today or now.date())
+        now = self._clock.now().replace(second=0, microsecond=0)
+        patient_ids = self._add_patients(admin, doctors, today or now.astimezone(ZoneInfo(clinic.timezone)).date())
         report(2, total, "Booking the demo calendar and prescriptions…")
         self._add_fingersticks(admin, patient_ids[self._cgm_patients:], now)
         self._refresh_aggregates(admin, patient_ids[self._cgm_patients:], now - timedelta(days=31), now + timedelta(hours=1))
@@ -119,7 +125,7 @@ class DemoService:
                 {"last": f"D{self._cgm_patients:05d}"}).scalars().all()
         if rows:
             admin = Actor(staff_id=found.staff_id, clinic_id=found.clinic_id, role=Role.ADMIN, username="admin")
-            self._deferred = (admin, list(rows), datetime.now(timezone.utc).replace(second=0, microsecond=0))
+            self._deferred = (admin, list(rows), self._clock.now().replace(second=0, microsecond=0))
 
     def load_deferred_cgm(self, *, progress: Progress | None = None, stop: Callable[[], bool] | None = None) -> int:
         """Load the CGM traces left by `ensure_demo_clinic(defer_cgm=True)`; returns patients loaded."""
@@ -175,7 +181,7 @@ class DemoService:
         from .appointment_dto import WorkingBlock
         from .appointment_service import AppointmentService
 
-        calendar = AppointmentService(self._db)
+        calendar = AppointmentService(self._db, clock=self._clock)
         for doctor in doctors:
             calendar.set_working_hours(admin, doctor.doctor_id, [WorkingBlock(day, time(8, 0), time(16, 0))
                                                                  for day in range(1, 6)])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -12,6 +12,7 @@ from ..db.database import Database
 from ..db.models import EmergencyEvent, Patient
 from ..db.unit_of_work import UnitOfWork
 from ..domain.actor import Actor
+from ..domain.clock import SYSTEM_CLOCK, Clock
 from ..domain.enums import EmergencyState
 from ..domain.errors import DomainError, NotFound, StaleRecord
 from ..domain.glucose_episodes import RECOVERY, find_episodes
@@ -24,12 +25,11 @@ ALERT_HORIZON = timedelta(hours=48)
 OPEN_STATES = (EmergencyState.ACTIVE, EmergencyState.ESCALATED)
 
 
-def detect_events(uow: UnitOfWork, patient_id: uuid.UUID, start: datetime, end: datetime) -> int:
+def detect_events(uow: UnitOfWork, patient_id: uuid.UUID, start: datetime, end: datetime, *, now: datetime) -> int:
     """After readings in [start, end] were written: open or extend events for their episodes.
 
-    Returns how many events were opened. Runs in the writer's transaction.
+    Returns how many events were opened. Runs in the writer's transaction; `now` is the app clock's.
     """
-    now = datetime.now(timezone.utc)
     if end < now - ALERT_HORIZON:
         return 0
     s = uow.session
@@ -77,8 +77,9 @@ def _extend(uow: UnitOfWork, event: EmergencyEvent, start: datetime, end: dateti
 class EmergencyService:
     """The alerts list and the staff's actions on an event."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, clock: Clock = SYSTEM_CLOCK) -> None:
         self._db = database
+        self._clock = clock
 
     def active_events(self, actor: Actor, *, patient_id: uuid.UUID | None = None) -> list[EmergencyEventDTO]:
         """Active and escalated events, newest first (one patient or the whole clinic)."""
@@ -122,7 +123,7 @@ class EmergencyService:
             before = event.state
             event.state = target
             if target == EmergencyState.RESOLVED:
-                event.resolved_by, event.resolved_at = actor.staff_id, datetime.now(timezone.utc)
+                event.resolved_by, event.resolved_at = actor.staff_id, self._clock.now()
             if note and note.strip():
                 event.note = note.strip()
             uow.session.flush()

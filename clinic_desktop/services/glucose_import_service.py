@@ -20,6 +20,7 @@ from sqlalchemy import text
 from ..db.database import Database
 from ..db.timeseries import TimeSeriesBackend, backend_for
 from ..domain.actor import Actor
+from ..domain.clock import SYSTEM_CLOCK, Clock
 from ..imports import ParsedReading, RejectedLine, open_export
 from .emergency_service import detect_events
 from .glucose_access import RECORD_ROLES, checked_patient, clinic_zone
@@ -79,9 +80,11 @@ def _count_lines(path: str) -> int:
 
 
 class GlucoseImportService:
-    def __init__(self, database: Database, *, backend: TimeSeriesBackend | None = None) -> None:
+    def __init__(self, database: Database, *, backend: TimeSeriesBackend | None = None,
+                 clock: Clock = SYSTEM_CLOCK) -> None:
         self._db = database
         self._backend = backend
+        self._clock = clock
 
     @property
     def backend(self) -> TimeSeriesBackend:
@@ -144,7 +147,7 @@ class GlucoseImportService:
             stored, first, last = self._move(uow.session, actor, patient_id, source, serial)
             if stored:
                 self.backend.after_write(uow.session, patient_id, first, last)
-                detect_events(uow, patient_id, first, last)
+                detect_events(uow, patient_id, first, last, now=self._clock.now())
                 uow.changed("glucose_reading", patient_id)
             uow.audit("import", "glucose_reading", None, patient_id=patient_id,
                       changes={"kind": [None, kind], "device_serial": [None, serial], "stored": [None, stored],

@@ -18,14 +18,29 @@ from ..db.models import GlucoseReading
 from ..db.timeseries import TimeSeriesBackend, backend_for
 from ..db.timeseries.storage_health import StorageHealth, read_storage_health
 from ..domain.actor import Actor
+from ..domain.clock import SYSTEM_CLOCK, Clock
 from ..domain.enums import GlucoseUnit, ReadingContext, ReadingFlag, ReadingSource, Role
 from ..domain.errors import FieldProblem, ValidationError
 from ..domain.glucose_metrics import compute_metrics
-from ..domain.units import MAX_PLAUSIBLE_MGDL, MIN_PLAUSIBLE_MGDL, format_glucose, to_mgdl
+from ..domain.units import (
+    MAX_PLAUSIBLE_MGDL,
+    MIN_PLAUSIBLE_MGDL,
+    format_glucose,
+    to_mgdl,
+)
 from .emergency_service import EmergencyService, detect_events
 from .glucose_access import RECORD_ROLES, VIEW_ROLES, checked_patient, clinic_zone
-from .glucose_dto import (AgpProfile, ChartMarker, DailyOverlay, EmergencyEventDTO, GlucoseMetrics, GlucoseSeries,
-                          ReadingDTO, TimeInRanges, WorklistRow)
+from .glucose_dto import (
+    AgpProfile,
+    ChartMarker,
+    DailyOverlay,
+    EmergencyEventDTO,
+    GlucoseMetrics,
+    GlucoseSeries,
+    ReadingDTO,
+    TimeInRanges,
+    WorklistRow,
+)
 from .review_worklist_service import ReviewWorklistService
 
 AGP_BIN_MINUTES = 15
@@ -56,11 +71,13 @@ def metrics_of(times: np.ndarray, values: np.ndarray, zone: ZoneInfo, start: dat
 class GlucoseService:
     """Reads for the charts and metrics panel, and manual fingerstick entry."""
 
-    def __init__(self, database: Database, *, backend: TimeSeriesBackend | None = None) -> None:
+    def __init__(self, database: Database, *, backend: TimeSeriesBackend | None = None,
+                 clock: Clock = SYSTEM_CLOCK) -> None:
         self._db = database
         self._backend = backend
-        self.events = EmergencyService(database)
-        self.worklist = ReviewWorklistService(database, backend=backend)
+        self._clock = clock
+        self.events = EmergencyService(database, clock=clock)
+        self.worklist = ReviewWorklistService(database, backend=backend, clock=clock)
 
     @property
     def backend(self) -> TimeSeriesBackend:
@@ -151,7 +168,7 @@ class GlucoseService:
                            note: str | None = None) -> ReadingDTO:
         """A fingerstick reading; 'HI'/'LO' meter displays are kept as flagged 600/20 mg/dL."""
         actor.require(*RECORD_ROLES, action="record glucose readings")
-        value_mgdl, flag = _validate_manual(recorded_at, value, unit, context)
+        value_mgdl, flag = _validate_manual(recorded_at, value, unit, context, now=self._clock.now())
         with self._db.unit_of_work(actor) as uow:
             checked_patient(uow.session, actor, patient_id)
             reading = GlucoseReading(clinic_id=actor.clinic_id, patient_id=patient_id, recorded_at=recorded_at,
@@ -160,7 +177,7 @@ class GlucoseService:
             uow.session.add(reading)
             uow.session.flush()
             self.backend.after_write(uow.session, patient_id, recorded_at, recorded_at)
-            detect_events(uow, patient_id, recorded_at, recorded_at)
+            detect_events(uow, patient_id, recorded_at, recorded_at, now=self._clock.now())
             uow.audit("create", "glucose_reading", reading.id, patient_id=patient_id,
                       changes={"source": [None, "manual"], "context": [None, context.value if context else None]})
             uow.changed("glucose_reading", reading.id)
@@ -205,7 +222,7 @@ def _check_window(start: datetime, end: datetime) -> None:
 
 
 def _validate_manual(recorded_at: datetime, value: float | str, unit: GlucoseUnit,
-                     context: ReadingContext | None) -> tuple[float, ReadingFlag]:
+                     context: ReadingContext | None, *, now: datetime) -> tuple[float, ReadingFlag]:
     problems: list[FieldProblem] = []
     flag, mgdl = ReadingFlag.NONE, 0.0
     if isinstance(value, str) and value.strip().casefold() in _FLAG_WORDS:
@@ -223,7 +240,7 @@ def _validate_manual(recorded_at: datetime, value: float | str, unit: GlucoseUni
                                                       "enter HI or LO if the meter showed that."))
     if recorded_at.tzinfo is None:
         problems.append(FieldProblem("recorded_at", "The time needs a time zone."))
-    elif recorded_at > datetime.now(timezone.utc) + timedelta(minutes=5):
+    elif recorded_at > now + timedelta(minutes=5):
         problems.append(FieldProblem("recorded_at", "The reading's time is in the future."))
     if context == ReadingContext.CGM:
         problems.append(FieldProblem("context", "Choose when the fingerstick was taken (fasting, before a meal...)."))

@@ -33,8 +33,21 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ..domain.enums import DoseStatus
-from ..domain.medication_schedule import EARLY_WINDOW, clock_changes, dose_instant, local_midnight
-from .medication_dto import AdherenceFigure, DoseCounts, DoseCursor, DoseDTO, DoseFilter, DosePage, DueWindow
+from ..domain.medication_schedule import (
+    EARLY_WINDOW,
+    clock_changes,
+    dose_instant,
+    local_midnight,
+)
+from .medication_dto import (
+    AdherenceFigure,
+    DoseCounts,
+    DoseCursor,
+    DoseDTO,
+    DoseFilter,
+    DosePage,
+    DueWindow,
+)
 from .medication_queries import clinic_settings
 
 #: Wall-clock bounds of the parts of the day a nurse filters by.
@@ -221,14 +234,14 @@ GROUP BY x.patient_id"""
 
 
 def recent_adherence(
-    session: Session, clinic_id: uuid.UUID, patient_ids: Iterable[uuid.UUID], *, days: int,
+    session: Session, clinic_id: uuid.UUID, patient_ids: Iterable[uuid.UUID], *, days: int, now: datetime,
 ) -> dict[uuid.UUID, AdherenceFigure]:
     """Overall adherence over the last `days` clinic-local days (today so far included), per patient.
 
     For services that show adherence beside their own figures (patient header, review worklist)
     inside their unit of work; they check first that the actor may see medications."""
     zone, grace = clinic_settings(session, clinic_id)
-    now = datetime.now(UTC)
+    now = now.astimezone(UTC)
     today = now.astimezone(zone).date()
     return adherence_by_patient(session, clinic_id, patient_ids, zone=zone, grace=grace, now=now,
                                 first_day=today - timedelta(days=days - 1), last_day=today)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -20,10 +20,23 @@ from . import medication_dose_sql as dose_sql
 from . import medication_queries as q
 from .glucose_dto import ChartMarker
 from .medication_dto import (
-    AdherenceFigure, AdherenceReport, DoseCursor, DoseDTO, DoseFilter, DosePage, GlucoseAdherenceComparison,
-    MedicationAdherence, PrescriptionDTO,
+    AdherenceFigure,
+    AdherenceReport,
+    DoseCursor,
+    DoseDTO,
+    DoseFilter,
+    DosePage,
+    GlucoseAdherenceComparison,
+    MedicationAdherence,
+    PrescriptionDTO,
 )
-from .medication_ledger import TAKEN, LedgerEntry, adherence, day_marks, full_adherence_days
+from .medication_ledger import (
+    TAKEN,
+    LedgerEntry,
+    adherence,
+    day_marks,
+    full_adherence_days,
+)
 
 READERS = (Role.DOCTOR, Role.NURSE, Role.ADMIN)
 WINDOWS = (7, 30, 90)
@@ -33,7 +46,7 @@ PAGE_SIZE = 200
 
 
 class MedicationReads:
-    """Mixed into MedicationService; needs `self._db`, `self._ledger`, `self._dto`."""
+    """Mixed into MedicationService; needs `self._db`, `self._clock`, `self._ledger`, `self._dto`."""
 
     def list_prescriptions(self, actor: Actor, patient_id: uuid.UUID) -> list[PrescriptionDTO]:
         """All prescriptions of a patient, current first, with their history (replaced, discontinued)."""
@@ -62,7 +75,7 @@ class MedicationReads:
         actor.require(*READERS, action="see doses")
         with self._db.unit_of_work(actor, read_only=True) as uow:
             zone, grace = q.clinic_settings(uow.session, actor.clinic_id)
-            now = datetime.now(UTC)
+            now = self._clock.now()
             day = day or local_day(now, zone)
             ids = [patient_id] if patient_id is not None else None
             entries = self._ledger(uow.session, actor, zone, day, day, patient_ids=ids)
@@ -81,7 +94,7 @@ class MedicationReads:
             raise ValueError("limit must be at least 1")
         with self._db.unit_of_work(actor, read_only=True) as uow:
             zone, grace = q.clinic_settings(uow.session, actor.clinic_id)
-            now = datetime.now(UTC)
+            now = self._clock.now()
             return dose_sql.due_page(uow.session, actor.clinic_id, zone=zone, grace=grace, now=now,
                                      day=day or local_day(now, zone), where=where, after=after, limit=limit)
 
@@ -90,7 +103,7 @@ class MedicationReads:
         actor.require(*READERS, action="see doses")
         with self._db.unit_of_work(actor, read_only=True) as uow:
             zone, grace = q.clinic_settings(uow.session, actor.clinic_id)
-            now = datetime.now(UTC)
+            now = self._clock.now()
             today = local_day(now, zone)
             entries = self._ledger(uow.session, actor, zone, today - timedelta(days=days - 1), today, patient_ids=[patient_id])
             return [_dose(e, now, grace) for e in reversed(entries)]
@@ -100,7 +113,7 @@ class MedicationReads:
         actor.require(*READERS, action="see adherence")
         with self._db.unit_of_work(actor, read_only=True) as uow:
             zone, grace = q.clinic_settings(uow.session, actor.clinic_id)
-            now = datetime.now(UTC)
+            now = self._clock.now()
             today = local_day(now, zone)
             entries = self._ledger(uow.session, actor, zone, today - timedelta(days=max(WINDOWS) - 1), today,
                                    patient_ids=[patient_id])
@@ -122,7 +135,8 @@ class MedicationReads:
         """Overall adherence over the last `days` for each patient, in one query (the review worklist)."""
         actor.require(*READERS, action="see adherence")
         with self._db.unit_of_work(actor, read_only=True) as uow:
-            return dose_sql.recent_adherence(uow.session, actor.clinic_id, patient_ids, days=days)
+            return dose_sql.recent_adherence(uow.session, actor.clinic_id, patient_ids, days=days,
+                                             now=self._clock.now())
 
     def dose_markers(self, actor: Actor, patient_id: uuid.UUID, start: datetime, end: datetime) -> list[ChartMarker]:
         """Taken doses in [start, end) as markers for the glucose trend chart."""
@@ -143,7 +157,7 @@ class MedicationReads:
         actor.require(Role.DOCTOR, Role.NURSE, Role.ADMIN, action="see adherence")
         with self._db.unit_of_work(actor, read_only=True) as uow:
             zone, grace = q.clinic_settings(uow.session, actor.clinic_id)
-            now = datetime.now(UTC)
+            now = self._clock.now()
             today = local_day(now, zone)
             first = today - timedelta(days=days - 1)
             entries = self._ledger(uow.session, actor, zone, first, today, patient_ids=[patient_id])

@@ -14,10 +14,25 @@ from sqlalchemy import func, select
 from ..db.database import Database
 from ..db.models import Medication, MedicationDoseLog, MedicationPause, Patient
 from ..domain.actor import Actor
+from ..domain.clock import SYSTEM_CLOCK, Clock
 from ..domain.enums import DoseStatus, MedicationState, Role
-from ..domain.errors import ConflictError, DomainError, FieldProblem, NotFound, StaleRecord, ValidationError
+from ..domain.errors import (
+    ConflictError,
+    DomainError,
+    FieldProblem,
+    NotFound,
+    StaleRecord,
+    ValidationError,
+)
 from ..domain.medication_schedule import (
-    EARLY_WINDOW, Frequency, daily_times, dose_instant, local_day, local_midnight, parse_dose_times, validate_schedule,
+    EARLY_WINDOW,
+    Frequency,
+    daily_times,
+    dose_instant,
+    local_day,
+    local_midnight,
+    parse_dose_times,
+    validate_schedule,
 )
 from . import medication_queries as q
 from .medication_dto import DoseDTO, PrescriptionDTO, PrescriptionInput
@@ -43,8 +58,9 @@ class DuplicatePrescription(ConflictError):
 class MedicationService(MedicationReads):
     """Use cases of the medications area (reads are in MedicationReads)."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, clock: Clock = SYSTEM_CLOCK) -> None:
         self._db = database
+        self._clock = clock
 
     # ----- prescriptions (doctors) -----
     def prescribe(
@@ -73,7 +89,7 @@ class MedicationService(MedicationReads):
         with self._db.unit_of_work(actor) as uow:
             old = _editable(uow.session, actor, medication_id, expected_version, self._dto)
             _check_duplicate(uow.session, old.patient_id, data.drug_name, old.id, confirm_duplicate)
-            now = _now(uow.session)
+            now = self._clock.now()
             _end(old, actor, now, "Replaced by a changed prescription", uow)
             new = _new_medication(actor, old.patient_id, data, times)
             new.replaces_id, new.effective_at = old.id, now
@@ -93,7 +109,7 @@ class MedicationService(MedicationReads):
             med = _editable(uow.session, actor, medication_id, expected_version, self._dto)
             if med.state is not MedicationState.ACTIVE:
                 raise DomainError(f"Only an active prescription can be paused; this one is {med.state.value}.")
-            now = _now(uow.session)
+            now = self._clock.now()
             uow.session.add(MedicationPause(clinic_id=actor.clinic_id, medication_id=med.id, paused_at=now,
                                             reason=_clean(reason), paused_by=actor.staff_id))
             med.state = MedicationState.PAUSED
@@ -110,7 +126,7 @@ class MedicationService(MedicationReads):
             med = _editable(uow.session, actor, medication_id, expected_version, self._dto)
             if med.state is not MedicationState.PAUSED:
                 raise DomainError(f"Only a paused prescription can be resumed; this one is {med.state.value}.")
-            _close_pause(uow.session, med.id, _now(uow.session))
+            _close_pause(uow.session, med.id, self._clock.now())
             med.state = MedicationState.ACTIVE
             uow.session.flush()
             uow.audit("resume", "medication", med.id, patient_id=med.patient_id, changes={"state": ["paused", "active"]})
@@ -125,7 +141,7 @@ class MedicationService(MedicationReads):
         with self._db.unit_of_work(actor) as uow:
             med = _editable(uow.session, actor, medication_id, expected_version, self._dto)
             before = med.state.value
-            _end(med, actor, _now(uow.session), _clean(reason), uow)
+            _end(med, actor, self._clock.now(), _clean(reason), uow)
             uow.session.flush()
             uow.audit("discontinue", "medication", med.id, patient_id=med.patient_id,
                       changes={"state": [before, "discontinued"], "reason": _clean(reason)})
@@ -142,7 +158,7 @@ class MedicationService(MedicationReads):
         with self._db.unit_of_work(actor) as uow:
             zone, grace = q.clinic_settings(uow.session, actor.clinic_id)
             med = _medication(uow.session, actor, medication_id)
-            now = _now(uow.session)
+            now = self._clock.now()
             log = _new_log(uow.session, actor, med, zone, grace, now,
                            scheduled_at=scheduled_at, status=status, taken_at=taken_at, reason=reason)
             uow.session.add(log)
@@ -167,7 +183,7 @@ class MedicationService(MedicationReads):
             zone, grace = q.clinic_settings(uow.session, actor.clinic_id)
             med = _medication(uow.session, actor, log.medication_id)
             before = log.status.value
-            status, taken_at, reason = _checked_outcome(status, taken_at, reason, log.scheduled_at, grace, _now(uow.session))
+            status, taken_at, reason = _checked_outcome(status, taken_at, reason, log.scheduled_at, grace, self._clock.now())
             log.status, log.taken_at, log.reason, log.recorded_by = status, taken_at, reason, actor.staff_id
             uow.session.flush()
             uow.audit("correct_dose", "medication_dose_log", log.id, patient_id=log.patient_id,
@@ -181,7 +197,7 @@ class MedicationService(MedicationReads):
         with self._db.unit_of_work(actor) as uow:
             zone, grace = q.clinic_settings(uow.session, actor.clinic_id)
             _patient(uow.session, actor, patient_id)
-            now = _now(uow.session)
+            now = self._clock.now()
             today = local_day(now, zone)
             noon = dose_instant(today, time(12, 0), zone)
             entries = self._ledger(uow.session, actor, zone, today, today, patient_ids=[patient_id])
@@ -225,11 +241,6 @@ def prescription_dto(session, med: Medication) -> PrescriptionDTO:  # noqa: ANN0
         instructions=med.instructions, state=med.state, discontinued_reason=med.discontinued_reason,
         replaces_id=med.replaces_id, effective_at=med.effective_at, ended_at=med.ended_at, version=med.version,
     )
-
-
-def _now(session) -> datetime:  # noqa: ANN001
-    """The server's clock: every workstation agrees on 'now' and on 'in the future'."""
-    return session.scalar(select(func.now())).astimezone(UTC)
 
 
 def _clean(text: str | None) -> str | None:

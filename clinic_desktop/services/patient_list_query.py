@@ -8,7 +8,7 @@ table model holds, so row 500,000 costs what row 1 costs. Columns that live in o
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -26,7 +26,7 @@ _EXTRAS = text(
     """
     SELECT p.id,
       (SELECT a.starts_at FROM appointment a
-        WHERE a.patient_id = p.id AND a.deleted_at IS NULL AND a.starts_at > now()
+        WHERE a.patient_id = p.id AND a.deleted_at IS NULL AND a.starts_at > :now
           AND a.status IN ('requested', 'confirmed') ORDER BY a.starts_at LIMIT 1) AS next_at,
       g.value_mgdl, g.recorded_at,
       EXISTS (SELECT 1 FROM emergency_event e
@@ -80,7 +80,7 @@ def fetch_page(
     sort: PatientSort,
     filters: PatientFilters,
     clinical: bool,
-    today: date,
+    now: datetime,
 ) -> PatientPage:
     """One page of rows after the `sort_key` of the previous page's last row."""
     limit = max(1, min(limit, MAX_PAGE))
@@ -98,14 +98,15 @@ def fetch_page(
         rows += list(session.execute(tail.order_by(Patient.id.desc()).limit(limit + 1 - len(rows))))
     has_more = len(rows) > limit
     rows = rows[:limit]
-    extras = _extras(session, [r.id for r in rows], clinical)
+    extras = _extras(session, [r.id for r in rows], clinical, now)
+    today = now.date()
     return PatientPage(tuple(_row(r, extras.get(r.id), sort, clinical, today) for r in rows), has_more, clinical)
 
 
-def _extras(session: Session, ids: list[uuid.UUID], clinical: bool) -> dict[uuid.UUID, Any]:
+def _extras(session: Session, ids: list[uuid.UUID], clinical: bool, now: datetime) -> dict[uuid.UUID, Any]:
     if not ids:
         return {}
-    return {r.id: r for r in session.execute(_EXTRAS, {"ids": ids, "clinical": clinical})}
+    return {r.id: r for r in session.execute(_EXTRAS, {"ids": ids, "clinical": clinical, "now": now})}
 
 
 def _row(r: Any, extra: Any, sort: PatientSort, clinical: bool, today: date) -> PatientRow:

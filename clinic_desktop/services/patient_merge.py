@@ -9,7 +9,7 @@ vanishes: the audit trail still points at it) and audits both sides.
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
@@ -77,8 +77,8 @@ def record_counts(session: Session, patient_id: uuid.UUID) -> dict[str, int]:
     return {label: int(getattr(row, table)) for table, label in _COUNTED.items()}
 
 
-def merge(uow: UnitOfWork, keep: Patient, dup: Patient) -> MergeResult:
-    """Both patients are already locked FOR UPDATE by the caller."""
+def merge(uow: UnitOfWork, keep: Patient, dup: Patient, *, now: datetime) -> MergeResult:
+    """Both patients are already locked FOR UPDATE by the caller; `dup` is archived as of `now`."""
     session = uow.session
     if keep.deleted_at is not None:
         raise ConflictError("The record to keep is archived; restore it first.")
@@ -96,7 +96,7 @@ def merge(uow: UnitOfWork, keep: Patient, dup: Patient) -> MergeResult:
         if getattr(keep, column) is None and getattr(dup, column) is not None:
             filled[column] = [None, getattr(dup, column)]
             setattr(keep, column, getattr(dup, column))
-    dup.deleted_at = datetime.now(timezone.utc)
+    dup.deleted_at = now
     session.flush()
     uow.audit("merge", "patient", keep.id, patient_id=keep.id,
               changes={"merged_from": [None, dup.id], "merged_mrn": [None, dup.mrn], **filled,

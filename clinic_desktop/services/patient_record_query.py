@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
@@ -17,7 +17,7 @@ _HEADER = text(
     """
     SELECT
       (SELECT a.starts_at FROM appointment a
-        WHERE a.patient_id = :pid AND a.deleted_at IS NULL AND a.starts_at > now()
+        WHERE a.patient_id = :pid AND a.deleted_at IS NULL AND a.starts_at > :now
           AND a.status IN ('requested', 'confirmed') ORDER BY a.starts_at LIMIT 1) AS next_at,
       (SELECT count(*) FROM medication m
         WHERE m.patient_id = :pid AND m.deleted_at IS NULL AND m.state = 'active') AS active_meds,
@@ -28,14 +28,15 @@ _HEADER = text(
 ).bindparams(bindparam("pid"))
 
 
-def header(session: Session, patient: Patient, clinical: bool, today: date) -> PatientHeader:
+def header(session: Session, patient: Patient, clinical: bool, now: datetime) -> PatientHeader:
     """Age and next appointment for everyone; HbA1c, last glucose, medications and adherence for clinicians."""
-    row = session.execute(_HEADER, {"pid": patient.id}).one()
+    row = session.execute(_HEADER, {"pid": patient.id, "now": now}).one()
     adherence = None
     if clinical:  # reception sees no medication data: not computed, not returned
-        adherence = recent_adherence(session, patient.clinic_id, [patient.id], days=HEADER_ADHERENCE_DAYS)[patient.id]
+        adherence = recent_adherence(session, patient.clinic_id, [patient.id], days=HEADER_ADHERENCE_DAYS,
+                                     now=now)[patient.id]
     return PatientHeader(
-        age=age_on(patient.date_of_birth, today),
+        age=age_on(patient.date_of_birth, now.date()),
         diabetes_type=patient.diabetes_type if clinical else None,
         last_hba1c=patient.last_hba1c if clinical else None,
         target_hba1c=patient.target_hba1c if clinical else None,
@@ -47,8 +48,8 @@ def header(session: Session, patient: Patient, clinical: bool, today: date) -> P
     )
 
 
-def record(session: Session, patient: Patient, actor: Actor, today: date) -> PatientRecord:
-    """The record as `actor` may see it: receptionists get no clinical values at all."""
+def record(session: Session, patient: Patient, actor: Actor, now: datetime) -> PatientRecord:
+    """The record as `actor` may see it (`now` in the clinic's zone): receptionists get no clinical values."""
     clinical = actor.sees_clinical
     common = dict(
         id=patient.id,
@@ -63,7 +64,7 @@ def record(session: Session, patient: Patient, actor: Actor, today: date) -> Pat
         address=patient.address,
         archived=patient.deleted_at is not None,
         clinical_visible=clinical,
-        header=header(session, patient, clinical, today),
+        header=header(session, patient, clinical, now),
         care_team=patient_care_team.load(session, patient),
         updated_at=patient.updated_at,
     )

@@ -44,7 +44,7 @@ def search_patients(
     locale: str,
     limit: int,
     include_archived: bool,
-    today: date | None = None,
+    today: date,
 ) -> list[PatientSummary]:
     """Hits for every key the text could be, exact keys first, then names by rank."""
     printable = "".join(ch for ch in raw_text if ch.isprintable())  # NUL and control bytes are noise

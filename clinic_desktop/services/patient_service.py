@@ -10,20 +10,27 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..db.database import Database
 from ..db.models import Clinic, DoctorProfile, Patient
-from ..db.unit_of_work import UnitOfWork
+from ..db.timeseries import TimeSeriesBackend, backend_for
 from ..domain import patient_rules
 from ..domain.actor import Actor
+from ..domain.clock import SYSTEM_CLOCK, Clock, local_now
 from ..domain.enums import Role
-from ..domain.errors import ConflictError, FieldProblem, NotFound, PermissionDenied, StaleRecord, ValidationError
-from ..db.timeseries import TimeSeriesBackend, backend_for
+from ..domain.errors import (
+    ConflictError,
+    FieldProblem,
+    NotFound,
+    PermissionDenied,
+    StaleRecord,
+    ValidationError,
+)
 from . import patient_care_team, patient_merge, patient_record_query, patient_summary
 from .patient_dto import (
     CareTeam,
@@ -48,8 +55,10 @@ _COLUMN = {"phone": "phone_e164"}  # form field name → column name where they 
 class PatientService:
     """The patient registry's use cases (see the module docstring for the role rules)."""
 
-    def __init__(self, database: Database, *, backend: TimeSeriesBackend | None = None) -> None:
+    def __init__(self, database: Database, *, backend: TimeSeriesBackend | None = None,
+                 clock: Clock = SYSTEM_CLOCK) -> None:
         self._db = database
+        self._clock = clock
         self._backend = backend
         self._locales: dict[uuid.UUID, str] = {}
 
@@ -63,7 +72,8 @@ class PatientService:
         with self._db.unit_of_work(actor, read_only=True) as uow:
             locale = self._locale(uow.session, actor.clinic_id)
             return search_patients(
-                uow.session, actor.clinic_id, text, locale=locale, limit=limit, include_archived=include_archived
+                uow.session, actor.clinic_id, text, locale=locale, limit=limit, include_archived=include_archived,
+                today=self._today(uow.session, actor.clinic_id),
             )
 
     def list_page(
@@ -83,7 +93,7 @@ class PatientService:
         with self._db.unit_of_work(actor, read_only=True) as uow:
             return fetch_page(
                 uow.session, actor.clinic_id, after=after, limit=limit, sort=PatientSort(sort), filters=filters,
-                clinical=actor.sees_clinical, today=self._today(uow.session, actor.clinic_id),
+                clinical=actor.sees_clinical, now=self._local_now(uow.session, actor.clinic_id),
             )
 
     def get(self, actor: Actor, patient_id: uuid.UUID) -> PatientRecord:
@@ -92,16 +102,17 @@ class PatientService:
         with self._db.unit_of_work(actor) as uow:
             patient = self._load(uow.session, actor, patient_id)
             uow.audit("view", "patient", patient.id, patient_id=patient.id)
-            return patient_record_query.record(uow.session, patient, actor, self._today(uow.session, actor.clinic_id))
+            return patient_record_query.record(uow.session, patient, actor, self._local_now(uow.session, actor.clinic_id))
 
     def summary_sheet(self, actor: Actor, patient_id: uuid.UUID) -> PatientSummarySheet:
         """Everything the one-page summary shows, as the actor may see it; the printing is audited."""
         actor.require(*ALL_ROLES, action="print patient summaries")
         with self._db.unit_of_work(actor) as uow:
             patient = self._load(uow.session, actor, patient_id)
-            record = patient_record_query.record(uow.session, patient, actor, self._today(uow.session, actor.clinic_id))
+            record = patient_record_query.record(uow.session, patient, actor, self._local_now(uow.session, actor.clinic_id))
             self._backend = self._backend or backend_for(self._db)
-            sheet = patient_summary.build_sheet(uow.session, actor, patient, record, self._backend)
+            sheet = patient_summary.build_sheet(uow.session, actor, patient, record, self._backend,
+                                                now=self._clock.now())
             uow.audit("print_summary", "patient", patient.id, patient_id=patient.id,
                       changes={"summary": [None, "clinical" if sheet.clinical else "demographics only"]})
             return sheet
@@ -135,7 +146,8 @@ class PatientService:
                 raise ValidationError(problems)
             earlier = uow.claim_request(request_id, "patient")
             if earlier is not None:
-                return patient_record_query.record(uow.session, self._load(uow.session, actor, earlier), actor, ctx.day)
+                return patient_record_query.record(uow.session, self._load(uow.session, actor, earlier), actor,
+                                                   self._local_now(uow.session, actor.clinic_id))
             self._check_mrn_free(uow.session, actor.clinic_id, cleaned["mrn"], None)
             patient = Patient(clinic_id=actor.clinic_id, **{_COLUMN.get(k, k): v for k, v in cleaned.items()})
             uow.session.add(patient)
@@ -145,7 +157,7 @@ class PatientService:
                       changes={k: [None, v] for k, v in cleaned.items() if v is not None})
             uow.changed("patient", patient.id)
             uow.session.refresh(patient)
-            return patient_record_query.record(uow.session, patient, actor, ctx.day)
+            return patient_record_query.record(uow.session, patient, actor, self._local_now(uow.session, actor.clinic_id))
 
     def update(
         self, actor: Actor, patient_id: uuid.UUID, *, data: Mapping[str, Any], expected_version: int
@@ -157,7 +169,7 @@ class PatientService:
             ctx = self._context(uow.session, actor.clinic_id)
             patient = self._load(uow.session, actor, patient_id, for_update=True)
             if patient.version != expected_version:
-                theirs = patient_record_query.record(uow.session, patient, actor, ctx.day)
+                theirs = patient_record_query.record(uow.session, patient, actor, self._local_now(uow.session, actor.clinic_id))
                 raise StaleRecord("patient", mine=dict(data), theirs=theirs)
             existing = {name: getattr(patient, _COLUMN.get(name, name)) for name in patient_rules.ALL_FIELDS}
             cleaned, problems = patient_rules.clean_patient_fields(data, ctx, existing=existing)
@@ -173,7 +185,7 @@ class PatientService:
                 uow.audit("update", "patient", patient.id, patient_id=patient.id, changes=diff)
                 uow.changed("patient", patient.id)
                 uow.session.refresh(patient)
-            return patient_record_query.record(uow.session, patient, actor, ctx.day)
+            return patient_record_query.record(uow.session, patient, actor, self._local_now(uow.session, actor.clinic_id))
 
     def archive(self, actor: Actor, patient_id: uuid.UUID) -> PatientRecord:
         """Soft-delete: the record leaves the active list but nothing is removed."""
@@ -205,13 +217,13 @@ class PatientService:
         if keep_id == merge_id:
             raise ConflictError("Choose two different patients to merge.")
         with self._db.unit_of_work(actor) as uow:
-            today = self._today(uow.session, actor.clinic_id)
+            now = self._local_now(uow.session, actor.clinic_id)
             sides = []
             for pid in (keep_id, merge_id):
                 patient = self._load(uow.session, actor, pid)
                 uow.audit("view", "patient", patient.id, patient_id=patient.id,
                           changes={"purpose": [None, "merge preview"]})
-                sides.append((patient_record_query.record(uow.session, patient, actor, today),
+                sides.append((patient_record_query.record(uow.session, patient, actor, now),
                               patient_merge.record_counts(uow.session, patient.id)))
             return MergePreview(sides[0][0], sides[1][0], sides[0][1], sides[1][1])
 
@@ -223,7 +235,7 @@ class PatientService:
         with self._db.unit_of_work(actor) as uow:
             first, second = sorted([keep_id, merge_id])  # lock in a fixed order: no deadlock
             locked = {p: self._load(uow.session, actor, p, for_update=True) for p in (first, second)}
-            return patient_merge.merge(uow, locked[keep_id], locked[merge_id])
+            return patient_merge.merge(uow, locked[keep_id], locked[merge_id], now=self._clock.now())
 
     # --- care team ---------------------------------------------------------------------------
 
@@ -280,13 +292,13 @@ class PatientService:
             patient = self._load(uow.session, actor, patient_id, for_update=True)
             before = patient.deleted_at
             if (before is not None) != archived:
-                patient.deleted_at = datetime.now(timezone.utc) if archived else None
+                patient.deleted_at = self._clock.now() if archived else None
                 uow.session.flush()
                 uow.audit("archive" if archived else "restore", "patient", patient.id, patient_id=patient.id,
                           changes={"deleted_at": [before, patient.deleted_at]})
                 uow.changed("patient", patient.id)
                 uow.session.refresh(patient)
-            return patient_record_query.record(uow.session, patient, actor, self._today(uow.session, actor.clinic_id))
+            return patient_record_query.record(uow.session, patient, actor, self._local_now(uow.session, actor.clinic_id))
 
     @staticmethod
     def _check_field_rights(actor: Actor, data: Mapping[str, Any]) -> None:
@@ -325,10 +337,13 @@ class PatientService:
         return self._locales[clinic_id]
 
     def _context(self, session: Session, clinic_id: uuid.UUID) -> patient_rules.FieldContext:
-        return patient_rules.FieldContext(locale=self._locale(session, clinic_id), today=self._today(session, clinic_id))
+        return patient_rules.FieldContext(today=self._today(session, clinic_id), locale=self._locale(session, clinic_id))
 
-    @staticmethod
-    def _today(session: Session, clinic_id: uuid.UUID) -> date:
-        """Today in the clinic's time zone (a birthday is local)."""
-        local_now = session.scalar(select(func.timezone(Clinic.timezone, func.now())).where(Clinic.id == clinic_id))
-        return local_now.date() if local_now is not None else date.today()
+    def _today(self, session: Session, clinic_id: uuid.UUID) -> date:
+        """Today in the clinic's time zone (a birthday is local), by the app's clock."""
+        return self._local_now(session, clinic_id).date()
+
+    def _local_now(self, session: Session, clinic_id: uuid.UUID) -> datetime:
+        """The app clock's instant in the clinic's time zone."""
+        zone = session.scalar(select(Clinic.timezone).where(Clinic.id == clinic_id)) or "UTC"
+        return local_now(self._clock, zone)

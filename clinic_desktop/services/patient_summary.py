@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..db.models import Appointment, Clinic, DoctorProfile, Medication, Patient, StaffAccount
+from ..db.models import (
+    Appointment,
+    Clinic,
+    DoctorProfile,
+    Medication,
+    Patient,
+    StaffAccount,
+)
 from ..db.timeseries import TimeSeriesBackend
 from ..domain.actor import Actor
 from ..domain.enums import AppointmentReason, AppointmentStatus, MedicationState
@@ -62,12 +69,12 @@ class PatientSummarySheet:
 
 
 def build_sheet(
-    session: Session, actor: Actor, patient: Patient, record: PatientRecord, backend: TimeSeriesBackend
+    session: Session, actor: Actor, patient: Patient, record: PatientRecord, backend: TimeSeriesBackend, *,
+    now: datetime,
 ) -> PatientSummarySheet:
-    """The sheet for `patient` as `actor` may see it (the caller audits the printing)."""
+    """The sheet for `patient` as `actor` may see it at `now` (the caller audits the printing)."""
     clinic = session.execute(select(Clinic.name, Clinic.timezone, Clinic.locale).where(Clinic.id == actor.clinic_id)).one()
     zone = ZoneInfo(clinic.timezone)
-    now = datetime.now(timezone.utc)
     staff = session.scalar(select(StaffAccount.full_name).where(StaffAccount.id == actor.staff_id)) if actor.staff_id else None
     clinical = actor.sees_clinical
     appointments, more = _appointments(session, patient.id, now, zone, clinical)

@@ -19,6 +19,7 @@ from ..db.database import Database
 from ..db.models import EmergencyEvent, Patient, PatientDoctor, PatientReview
 from ..db.timeseries import BandStats, TimeSeriesBackend, backend_for
 from ..domain.actor import Actor
+from ..domain.clock import SYSTEM_CLOCK, Clock
 from ..domain.enums import GlucoseUnit, Role
 from .emergency_service import OPEN_STATES
 from .glucose_access import checked_patient
@@ -31,9 +32,11 @@ NEVER_REVIEWED_DAYS = 90.0
 
 
 class ReviewWorklistService:
-    def __init__(self, database: Database, *, backend: TimeSeriesBackend | None = None) -> None:
+    def __init__(self, database: Database, *, backend: TimeSeriesBackend | None = None,
+                 clock: Clock = SYSTEM_CLOCK) -> None:
         self._db = database
         self._backend = backend
+        self._clock = clock
 
     @property
     def backend(self) -> TimeSeriesBackend:
@@ -48,7 +51,7 @@ class ReviewWorklistService:
         a nurse sees the whole clinic.
         """
         actor.require(Role.DOCTOR, Role.NURSE, action="see the review worklist")
-        now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+        now = (now or self._clock.now()).astimezone(timezone.utc)
         with self._db.unit_of_work(actor, read_only=True) as uow:
             s = uow.session
             patients = {p.id: p for p in s.execute(self._patients_query(actor)).all()}
@@ -63,7 +66,7 @@ class ReviewWorklistService:
                 PatientReview.patient_id.in_(ids)).group_by(PatientReview.patient_id)).all()) if ids else {}
             shown = [pid for pid in ids if pid in stats or events.get(pid)]
             # One query for every patient listed, not one per row; medication data is clinical.
-            adherence = (recent_adherence(s, actor.clinic_id, shown, days=WORKLIST_ADHERENCE_DAYS)
+            adherence = (recent_adherence(s, actor.clinic_id, shown, days=WORKLIST_ADHERENCE_DAYS, now=now)
                          if actor.sees_clinical else {})
         rows = [_row(patients[pid], stats.get(pid), events.get(pid, 0), reviews.get(pid), last_at.get(pid), now,
                      adherence.get(pid)) for pid in shown]
@@ -85,7 +88,8 @@ class ReviewWorklistService:
         actor.require(Role.DOCTOR, action="mark a patient's glucose as reviewed")
         with self._db.unit_of_work(actor) as uow:
             checked_patient(uow.session, actor, patient_id)
-            review = PatientReview(clinic_id=actor.clinic_id, patient_id=patient_id, reviewed_by=actor.staff_id)
+            review = PatientReview(clinic_id=actor.clinic_id, patient_id=patient_id, reviewed_by=actor.staff_id,
+                                   reviewed_at=self._clock.now())
             uow.session.add(review)
             uow.session.flush()
             uow.audit("review", "patient_review", review.id, patient_id=patient_id)

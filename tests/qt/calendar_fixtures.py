@@ -11,12 +11,13 @@ from clinic_desktop.services.appointment_service import AppointmentService
 from clinic_desktop.services.auth_service import StaffSession
 
 from .appointment_patient_search import PatientSearchStandIn
+from clinic_desktop.domain.clock import SYSTEM_CLOCK, Clock
 
 
-def make_context(database, actor, *, appointments=None) -> AppContext:  # noqa: ANN001
-    services = Services(appointments=appointments or AppointmentService(database),
+def make_context(database, actor, *, appointments=None, clock: Clock = SYSTEM_CLOCK) -> AppContext:  # noqa: ANN001
+    services = Services(appointments=appointments or AppointmentService(database, clock=clock),
                         patients=PatientSearchStandIn(database))
-    return AppContext(services, ChangeBus(), StaffSession(actor, "Test Clinic", "Europe/Berlin", False))
+    return AppContext(services, ChangeBus(), StaffSession(actor, "Test Clinic", "Europe/Berlin", False), clock=clock)
 
 
 @pytest.fixture(autouse=True)

@@ -18,6 +18,7 @@ from clinic_desktop.services.appointment_service import AppointmentService
 
 from ..services.appointment_support import add_doctor, add_patient, at, future_monday
 from .calendar_fixtures import drain_background_tasks, make_context  # noqa: F401 - fixtures
+from clinic_desktop.domain.clock import FixedClock
 
 R = AppointmentReason.ROUTINE
 
@@ -37,8 +38,8 @@ def seeded(database, clinic):
 
 
 def _pane(qtbot, database, clinic, day, actor=None):
-    context = make_context(database, actor or clinic.receptionist)
-    pane = CalendarPane(context, clock=lambda: at(day, 10, 20))
+    context = make_context(database, actor or clinic.receptionist, clock=FixedClock(at(day, 10, 20)))
+    pane = CalendarPane(context)
     qtbot.addWidget(pane, before_close_func=lambda w: w.wait_idle())
     pane.resize(1300, 850)
     pane.show()
@@ -130,7 +131,7 @@ def test_reception_checks_in_and_cancels_from_the_side_panel(qtbot, database, cl
     monkeypatch.setattr(pane, "_ask_cancel", lambda appt: ("Patient phoned in sick", False))
     pane.set_mode(RECEPTION)
     # Reception's "today" is the seeded day, 09:55 on the clinic's clock.
-    pane._service = _TodayIs(AppointmentService(database, clock=lambda: at(day, 9, 55)), day)
+    pane._service = _TodayIs(AppointmentService(database, clock=FixedClock(at(day, 9, 55))), day)
     pane.refresh()
     qtbot.waitUntil(lambda: pane.reception.model_.rowCount() == 2, timeout=10000)
     pane.reception.select_id(b.id)

@@ -11,6 +11,7 @@ from clinic_desktop.services.appointment_service import AppointmentService
 
 from ..services.appointment_support import add_patient, at, future_monday
 from .calendar_fixtures import drain_background_tasks, make_context  # noqa: F401 - fixtures
+from clinic_desktop.domain.clock import FixedClock
 
 
 def test_upcoming_past_and_no_shows(qtbot, database, clinic, gui_thread_statements):
@@ -27,7 +28,7 @@ def test_upcoming_past_and_no_shows(qtbot, database, clinic, gui_thread_statemen
     view.show_patient(patient)
     qtbot.waitUntil(lambda: view.record is not None and len(view.record.upcoming) == 2, timeout=10000)
     assert view.summary.text() == "No no-shows on record." and view.tabs.tabText(0) == "Upcoming (2)"
-    after_visit = AppointmentService(database, clock=lambda: at(day, 12))
+    after_visit = AppointmentService(database, clock=FixedClock(at(day, 12)))
     worker = threading.Thread(target=lambda: after_visit.change_status(
         clinic.receptionist, a.id, expected_version=a.version, status=AppointmentStatus.NO_SHOW))
     worker.start()

@@ -31,6 +31,7 @@ from clinic_desktop.qt.reports.agp_report import AgpReportData, write_agp_report
 from clinic_desktop.services.glucose_dto import WorklistRow
 
 from . import glucose_samples as samples
+from clinic_desktop.domain.clock import FixedClock
 
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=timezone.utc)
 
@@ -79,7 +80,7 @@ def test_gri_zones():
 
 
 def test_worklist_model_passes_modeltester(qtmodeltester):
-    model = ReviewWorklistModel("Europe/Berlin", now=lambda: NOW)
+    model = ReviewWorklistModel("Europe/Berlin", FixedClock(NOW))
     model.set_rows(worklist_rows())
     qtmodeltester.check(model)
     proxy = SortKeyProxy()
@@ -100,7 +101,7 @@ def test_worklist_model_passes_modeltester(qtmodeltester):
     ],
 )
 def test_worklist_sorts_numbers_as_numbers_and_unknown_last(qtbot, column, order, expected):
-    model = ReviewWorklistModel("Europe/Berlin", now=lambda: NOW)
+    model = ReviewWorklistModel("Europe/Berlin", FixedClock(NOW))
     model.set_rows(worklist_rows())
     proxy = SortKeyProxy()
     proxy.setSourceModel(model)
@@ -111,7 +112,7 @@ def test_worklist_sorts_numbers_as_numbers_and_unknown_last(qtbot, column, order
 
 
 def test_worklist_colour_cues_and_texts(qtbot):
-    model = ReviewWorklistModel("Europe/Berlin", now=lambda: NOW)
+    model = ReviewWorklistModel("Europe/Berlin", FixedClock(NOW))
     model.set_rows(worklist_rows())
     bg = lambda r, c: model.index(r, c).data(Qt.ItemDataRole.BackgroundRole)  # noqa: E731
     assert bg(0, COL_TIR) is not None and bg(1, COL_TIR) is None  # 55 % flagged, 82 % not
@@ -133,7 +134,7 @@ def test_parse_value_accepts_decimal_comma_and_rejects_implausible():
 
 def make_dialog(qtbot, save, unit=GlucoseUnit.MMOL_L):  # noqa: ANN001
     dialog = GlucoseReadingDialog(patient_label="Doe, Jane · MRN 1", unit=unit, zone=ZoneInfo("Europe/Berlin"),
-                                  save=save, now=lambda: NOW)
+                                  save=save, clock=FixedClock(NOW))
     qtbot.addWidget(dialog)
     return dialog
 
@@ -180,7 +181,8 @@ def test_agp_report_pdf_has_one_page_with_metrics(qtbot, tmp_path):
     path = tmp_path / "report.pdf"
     data = AgpReportData("Doe, Jane", "MRN0042", GlucoseUnit.MMOL_L, "Riverside Clinic", ZoneInfo("Europe/Berlin"),
                          samples.START, samples.START + timedelta(days=14, seconds=-1),
-                         samples.metrics(sufficient=False, days=11.2), samples.agp_profile(), samples.daily_overlays())
+                         samples.metrics(sufficient=False, days=11.2), samples.agp_profile(), samples.daily_overlays(),
+                         generated_at=samples.START + timedelta(days=14, hours=3))
     write_agp_report(str(path), data)
     assert path.read_bytes().startswith(b"%PDF")
     assert shutil.which("pdftotext") and shutil.which("pdfinfo"), "poppler-utils is installed by packaging/bootstrap.sh test"

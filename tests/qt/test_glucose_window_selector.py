@@ -8,12 +8,13 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QDate
 
 from clinic_desktop.qt.panes.glucose_window_selector import PRESETS, GlucoseWindowSelector, local_day_bounds
+from clinic_desktop.domain.clock import FixedClock
 
 NOW = datetime(2026, 3, 31, 10, 0, tzinfo=timezone.utc)
 
 
 def test_default_is_last_14_days(qtbot):
-    selector = GlucoseWindowSelector("Europe/Berlin", now=lambda: NOW)
+    selector = GlucoseWindowSelector("Europe/Berlin", FixedClock(NOW))
     qtbot.addWidget(selector)
     start, end = selector.window()
     assert end == NOW and end - start == timedelta(days=14)
@@ -22,7 +23,7 @@ def test_default_is_last_14_days(qtbot):
 
 
 def test_preset_change_emits_window(qtbot):
-    selector = GlucoseWindowSelector("Europe/Berlin", now=lambda: NOW)
+    selector = GlucoseWindowSelector("Europe/Berlin", FixedClock(NOW))
     qtbot.addWidget(selector)
     with qtbot.waitSignal(selector.window_changed) as blocker:
         selector.select(4)  # 90 days
@@ -31,7 +32,7 @@ def test_preset_change_emits_window(qtbot):
 
 
 def test_custom_window_spans_local_days_across_dst(qtbot):
-    selector = GlucoseWindowSelector("Europe/Berlin", now=lambda: NOW)
+    selector = GlucoseWindowSelector("Europe/Berlin", FixedClock(NOW))
     qtbot.addWidget(selector)
     selector.select(len(PRESETS) - 1)
     assert selector.from_edit.isVisibleTo(selector)
@@ -45,7 +46,7 @@ def test_custom_window_spans_local_days_across_dst(qtbot):
 
 
 def test_local_day_bounds_swapped_dates_are_reordered(qtbot):
-    selector = GlucoseWindowSelector("UTC", now=lambda: NOW)
+    selector = GlucoseWindowSelector("UTC", FixedClock(NOW))
     qtbot.addWidget(selector)
     selector.select(len(PRESETS) - 1)
     selector.from_edit.setDate(QDate(2026, 3, 10))

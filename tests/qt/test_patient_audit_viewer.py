@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from clinic_desktop.domain.clock import SYSTEM_CLOCK, Clock, FixedClock
 from clinic_desktop.qt.app_context import AppContext, Services
 from clinic_desktop.qt.bus import ChangeBus
 from clinic_desktop.qt.panes.audit_viewer_pane import AuditViewerPane
@@ -11,9 +15,9 @@ from clinic_desktop.services.patient_service import PatientService
 from tests.services.patient_support import register
 
 
-def pane_for(qtbot, database, actor) -> AuditViewerPane:
-    context = AppContext(Services(patients=PatientService(database), audit=AuditService(database)), ChangeBus(),
-                         StaffSession(actor, "Test Clinic", "Europe/Berlin", False))
+def pane_for(qtbot, database, actor, clock: Clock = SYSTEM_CLOCK) -> AuditViewerPane:
+    context = AppContext(Services(patients=PatientService(database, clock=clock), audit=AuditService(database)),
+                         ChangeBus(), StaffSession(actor, "Test Clinic", "Europe/Berlin", False), clock=clock)
     pane = AuditViewerPane(context)
     qtbot.addWidget(pane)
     return pane
@@ -41,6 +45,23 @@ def test_admin_filters_by_patient_and_reads_before_after(qtbot, database, clinic
     pane.search()
     qtbot.waitUntil(lambda: pane.model.rowCount() == 1, timeout=10000)
     assert pane.model.row_at(0).patient_name == "Kranz, Otto"
+    pane._runner.wait_idle()
+
+
+def test_default_range_ends_on_the_clinics_today_not_the_workstations(qtbot, database, clinic):
+    """At 23:30 UTC it is already tomorrow in Berlin: the newest events (stamped now) must still show."""
+    today_utc = datetime.now(UTC).date()
+    late_evening = FixedClock(datetime.combine(today_utc, time(23, 30), UTC))
+    service = PatientService(database, clock=late_evening)
+    register(service, clinic.receptionist, given_name="Nina", family_name="Spät")
+    pane = pane_for(qtbot, database, clinic.admin, late_evening)
+    berlin_today = late_evening.now().astimezone(ZoneInfo("Europe/Berlin")).date()
+    assert berlin_today == today_utc + timedelta(days=1)
+    assert pane.until.date().toPython() == berlin_today
+    assert pane.since.date().toPython() == berlin_today - timedelta(days=30)
+    qtbot.waitUntil(lambda: pane.staff.count() == 5, timeout=10000)
+    pane.search()
+    qtbot.waitUntil(lambda: any(e.patient_name == "Spät, Nina" for e in pane.model.rows()), timeout=10000)
     pane._runner.wait_idle()
 
 

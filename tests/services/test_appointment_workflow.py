@@ -14,6 +14,7 @@ from clinic_desktop.services.appointment_dto import SlotTaken
 from clinic_desktop.services.appointment_service import AppointmentService
 
 from .appointment_support import BERLIN, add_doctor, add_patient, at, future_monday
+from clinic_desktop.domain.clock import FixedClock
 
 S = AppointmentStatus
 
@@ -26,7 +27,7 @@ def service(database):
 @pytest.fixture
 def later(database):
     """The same service on a day after every test appointment (check-in and no-shows are allowed)."""
-    return AppointmentService(database, clock=lambda: datetime.now(timezone.utc) + timedelta(days=400))
+    return AppointmentService(database, clock=FixedClock(datetime.now(timezone.utc) + timedelta(days=400)))
 
 
 @pytest.fixture
@@ -138,10 +139,10 @@ def test_every_role_sees_the_patient_record_with_no_show_count(database, clinic,
 
 def test_check_in_opens_on_the_day_and_no_show_needs_the_time_to_have_come(database, clinic, booked):
     day = booked.starts_at.astimezone(BERLIN).date()
-    eve = AppointmentService(database, clock=lambda: at(day - timedelta(days=1), 18))
+    eve = AppointmentService(database, clock=FixedClock(at(day - timedelta(days=1), 18)))
     with pytest.raises(DomainError, match="Check-in opens on the day"):
         eve.change_status(clinic.receptionist, booked.id, expected_version=booked.version, status=S.CHECKED_IN)
-    morning = AppointmentService(database, clock=lambda: at(day, 7, 30))
+    morning = AppointmentService(database, clock=FixedClock(at(day, 7, 30)))
     with pytest.raises(DomainError, match="no-show can be recorded once the appointment has begun"):
         morning.change_status(clinic.receptionist, booked.id, expected_version=booked.version, status=S.NO_SHOW)
     early = morning.change_status(clinic.receptionist, booked.id, expected_version=booked.version, status=S.CHECKED_IN)

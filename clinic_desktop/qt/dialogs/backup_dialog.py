@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
@@ -14,7 +13,8 @@ from ..workers import TaskRunner
 
 def run_backup_dialog(parent: QWidget, context: AppContext) -> TaskRunner | None:
     """Ask where, then back up; the progress dialog's Cancel stops pg_dump and leaves no file."""
-    default = Path.home() / f"clinic-backup-{datetime.now():%Y-%m-%d-%H%M}.dump"
+    stamp = context.now().astimezone(context.zone)
+    default = Path.home() / f"clinic-backup-{stamp:%Y-%m-%d-%H%M}.dump"
     path, _ = QFileDialog.getSaveFileName(parent, "Back up the clinic database", str(default),
                                           "PostgreSQL custom-format dump (*.dump)")
     if not path:

@@ -8,7 +8,7 @@ in the background; the dialog closes only once the reading is stored.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from PySide6.QtCore import QDateTime
@@ -25,9 +25,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...domain.clock import Clock
 from ...domain.enums import GlucoseUnit, ReadingContext
 from ...domain.errors import DomainError, ValidationError
-from ...domain.units import MAX_PLAUSIBLE_MGDL, MIN_PLAUSIBLE_MGDL, format_glucose, to_mgdl
+from ...domain.units import (
+    MAX_PLAUSIBLE_MGDL,
+    MIN_PLAUSIBLE_MGDL,
+    format_glucose,
+    to_mgdl,
+)
 from ..workers import TaskRunner
 
 CONTEXTS = [c for c in ReadingContext if c != ReadingContext.CGM]
@@ -55,11 +61,11 @@ class GlucoseReadingDialog(QDialog):
     """Collects one reading; `save(fields) -> result` runs on a worker thread."""
 
     def __init__(self, *, patient_label: str, unit: GlucoseUnit, zone: tzinfo,
-                 save: Callable[[dict[str, Any]], Any], parent: QWidget | None = None, now=None) -> None:  # noqa: ANN001
+                 save: Callable[[dict[str, Any]], Any], clock: Clock, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Add fingerstick reading")
         self._unit, self._zone, self._save = unit, zone, save
-        self._now = now or (lambda: datetime.now(timezone.utc))
+        self._now = clock.now
         self._runner = TaskRunner(self)
         self.result_value: Any = None
         self.when_edit = QDateTimeEdit(self)

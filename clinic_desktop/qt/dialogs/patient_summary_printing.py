@@ -7,7 +7,6 @@ drawing runs on the GUI thread, which is where Qt paints.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
@@ -47,7 +46,7 @@ class PatientSummaryPrinting(QObject):
     def save_pdf(self, patient_id: uuid.UUID, mrn: str = "", path: str | None = None) -> None:
         """Fetch, then write a PDF to `path` (asked for with a file dialog when not given)."""
         if path is None:
-            default = f"Patient summary {mrn} {datetime.now():%Y-%m-%d}.pdf".replace("  ", " ")
+            default = f"Patient summary {mrn} {self._context.today():%Y-%m-%d}.pdf".replace("  ", " ")
             path, _ = QFileDialog.getSaveFileName(self._parent, "Save patient summary", default, "PDF files (*.pdf)")
             if not path:
                 return

@@ -12,8 +12,21 @@ from datetime import date
 
 from PySide6.QtCore import QDate, QStringListModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QCompleter, QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel,
-    QLineEdit, QMessageBox, QPlainTextEdit, QSpinBox, QVBoxLayout, QWidget,
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
 )
 
 from ...domain.errors import DomainError, ValidationError
@@ -66,9 +79,10 @@ class PrescriptionDialog(QDialog):
             self.frequency.addItem(freq.label, freq)
         self.times = QLineEdit(DEFAULT_TIMES[1], placeholderText="HH:MM, HH:MM")
         self.every_n_hours = QSpinBox(minimum=1, maximum=12, value=8, suffix=" h")
-        self.start_date = QDateEdit(QDate.currentDate(), calendarPopup=True, displayFormat="dd MMM yyyy")
+        today = QDate(self._context.today())  # the clinic's today
+        self.start_date = QDateEdit(today, calendarPopup=True, displayFormat="dd MMM yyyy")
         self.has_end = QCheckBox("Ends on")
-        self.end_date = QDateEdit(QDate.currentDate().addDays(30), calendarPopup=True, displayFormat="dd MMM yyyy",
+        self.end_date = QDateEdit(today.addDays(30), calendarPopup=True, displayFormat="dd MMM yyyy",
                                   enabled=False)
         self.has_end.toggled.connect(self.end_date.setEnabled)
         end_row = QHBoxLayout()

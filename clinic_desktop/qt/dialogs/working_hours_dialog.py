@@ -7,8 +7,22 @@ from datetime import date, timedelta
 
 from PySide6.QtCore import QDate, Qt, QTime
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
-    QLineEdit, QListWidget, QListWidgetItem, QPushButton, QTimeEdit, QVBoxLayout, QWidget,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
 )
 
 from ...domain.appointment_rules import WEEKDAY_NAMES
@@ -48,7 +62,7 @@ class WorkingHoursDialog(QDialog):
     def __init__(self, context, *, doctors, parent: QWidget | None = None, today: date | None = None) -> None:  # noqa: ANN001
         super().__init__(parent)
         self.setWindowTitle("Working hours and closed days")
-        self._context, self._today = context, today or date.today()
+        self._context, self._today = context, today or context.today()
         self._runner, self._days_runner = TaskRunner(self), TaskRunner(self)
         self.doctor = QComboBox()
         for d in doctors:

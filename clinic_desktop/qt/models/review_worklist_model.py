@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone, tzinfo
+from datetime import datetime, tzinfo
 
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QColor
 
-from ...services.glucose_dto import WORKLIST_ADHERENCE_DAYS as ADHERENCE_DAYS, WorklistRow
+from ...domain.clock import Clock
+from ...services.glucose_dto import WORKLIST_ADHERENCE_DAYS as ADHERENCE_DAYS
+from ...services.glucose_dto import WorklistRow
 from ...services.medication_dto import ADHERENCE_ATTENTION_PERCENT
 from ..charts.chart_style import clinic_zone
 from .glucose_table_model import Column, DtoTableModel
@@ -43,10 +46,10 @@ def _adherence_key(row: WorklistRow) -> float | None:
 class ReviewWorklistModel(DtoTableModel[WorklistRow]):
     """One row per patient needing review; sort through a SortKeyProxy."""
 
-    def __init__(self, zone: tzinfo | str | None = None, parent=None, *, now=None) -> None:  # noqa: ANN001
+    def __init__(self, zone: tzinfo | str | None, clock: Clock, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._zone = zone if isinstance(zone, tzinfo) else clinic_zone(zone)
-        self._now = now or (lambda: datetime.now(timezone.utc))
+        self._now = clock.now
         self.columns = self._build_columns()
 
     def _when(self, moment: datetime | None, never: str) -> str:

@@ -63,7 +63,7 @@ class AuditViewerPane(QWidget):
         self.patient.patient_chosen.connect(lambda _: self.search())
         self.staff = QComboBox()
         self.staff.addItem("All staff", None)
-        today = QDate.currentDate()
+        today = QDate(context.today())  # the clinic's today, not the workstation's date
         self.since, self.until = QDateEdit(today.addDays(-30)), QDateEdit(today)
         for edit in (self.since, self.until):
             edit.setCalendarPopup(True)

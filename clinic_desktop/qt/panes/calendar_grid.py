@@ -4,13 +4,22 @@ book, drag a block to move it."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from PySide6.QtCore import QPoint, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ...domain.appointment_rules import STATUS_LABELS
+from ...domain.clock import Clock
 from ...domain.enums import AppointmentStatus
 from ..models.appointment_calendar_model import CalendarLayout, PlacedBlock
 from ..models.appointment_list_model import REASON_LABELS, STATUS_COLOURS
@@ -33,10 +42,10 @@ class CalendarGrid(QWidget):
     selected = Signal(object)  # AppointmentDTO or None
     activated = Signal(object)  # double-clicked AppointmentDTO
 
-    def __init__(self, layout: CalendarLayout, parent: QWidget | None = None, *, clock=None) -> None:  # noqa: ANN001
+    def __init__(self, layout: CalendarLayout, clock: Clock, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.layout_model = layout
-        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._clock = clock
         self._selected_id = None
         self._press: tuple[QPoint, int, float, PlacedBlock | None] | None = None
         self._drag_preview: tuple[int, datetime, datetime] | None = None
@@ -262,7 +271,7 @@ class CalendarGrid(QWidget):
                    f"{start.astimezone(lm.zone):%H:%M}–{end.astimezone(lm.zone):%H:%M}")
 
     def _paint_now(self, p: QPainter) -> None:
-        lm, now = self.layout_model, self._clock()
+        lm, now = self.layout_model, self._clock.now()
         minute = lm.minute_of(now)
         if not (0 <= minute <= lm.minutes_shown):
             return
@@ -277,7 +286,7 @@ class CalendarGrid(QWidget):
                 p.drawEllipse(QPoint(int(GUTTER_PX + i * width) + 3, y), 3, 3)
 
     def now_line_visible(self) -> bool:
-        lm, now = self.layout_model, self._clock()
+        lm, now = self.layout_model, self._clock.now()
         today = now.astimezone(lm.zone).date()
         return 0 <= lm.minute_of(now) <= lm.minutes_shown and any(c.day == today for c in lm.columns)
 

@@ -5,19 +5,31 @@ and the pane refreshes from the change bus (bookings on other workstations arriv
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QButtonGroup, QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QLabel, QMessageBox, QPushButton,
-    QScrollArea, QSplitter, QStackedWidget, QVBoxLayout, QWidget,
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from ...domain.enums import AppointmentStatus
 from ...domain.errors import DomainError, ValidationError
 from ...services.appointment_dto import SlotTaken
+from ..app_context import AppContext
 from ..dialogs.booking_dialog import BookingDialog, index_of
 from ..dialogs.cancel_appointment_dialog import CancelAppointmentDialog
 from ..dialogs.reschedule_dialog import RescheduleDialog
@@ -35,14 +47,14 @@ MODES = ("Day", "Week", "List", "Today at reception")
 class CalendarPane(QWidget):
     """The appointments pane; `view` is the last CalendarView or list loaded."""
 
-    def __init__(self, context, parent: QWidget | None = None, *, clock=None) -> None:  # noqa: ANN001
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._context = context
         self._service = context.services.appointments
         self._zone_name = context.session.clinic_timezone
         self._zone = ZoneInfo(self._zone_name)
-        self._clock = clock or (lambda: datetime.now(timezone.utc))
-        self.day: date = self._clock().astimezone(self._zone).date()
+        self._clock = context.clock
+        self.day: date = context.today()
         self.doctors: tuple = ()
         self.view = None
         self._scrolled_for: tuple | None = None
@@ -80,7 +92,7 @@ class CalendarPane(QWidget):
         bar.addWidget(self.new_button)
         self.prev_button.clicked.connect(lambda: self._step(-1))
         self.next_button.clicked.connect(lambda: self._step(1))
-        self.today_button.clicked.connect(lambda: self.go_to(self._clock().astimezone(self._zone).date()))
+        self.today_button.clicked.connect(lambda: self.go_to(self._clock.now().astimezone(self._zone).date()))
         self.date_edit.dateChanged.connect(lambda d: self.go_to(d.toPython()))
         self.week_doctor.currentIndexChanged.connect(lambda _i: self.refresh())
         self.show_closed.toggled.connect(lambda _c: self._show_view())
@@ -93,8 +105,8 @@ class CalendarPane(QWidget):
         self.banner.setWordWrap(True)
         self.banner.hide()
         self.day_layout, self.week_layout = CalendarLayout(self._zone_name), CalendarLayout(self._zone_name)
-        self.day_grid = CalendarGrid(self.day_layout, clock=self._clock)
-        self.week_grid = CalendarGrid(self.week_layout, clock=self._clock)
+        self.day_grid = CalendarGrid(self.day_layout, self._clock)
+        self.week_grid = CalendarGrid(self.week_layout, self._clock)
         self.list_view = CalendarListView(self._zone_name)
         self.list_view.filter_changed.connect(self.refresh)
         self.reception = AppointmentTable(self._zone_name, with_date=False)
@@ -237,7 +249,7 @@ class CalendarPane(QWidget):
             return
         self._scrolled_for = key
         grid = self.day_grid if mode == DAY else self.week_grid
-        lm, now = grid.layout_model, self._clock()
+        lm, now = grid.layout_model, self._clock.now()
         if any(c.day == now.astimezone(self._zone).date() for c in lm.columns):
             minute = lm.minute_of(now) - 60
         else:
@@ -285,7 +297,7 @@ class CalendarPane(QWidget):
 
     def open_working_hours(self) -> WorkingHoursDialog:
         dialog = WorkingHoursDialog(self._context, doctors=self.doctors, parent=self,
-                                    today=self._clock().astimezone(self._zone).date())
+                                    today=self._clock.now().astimezone(self._zone).date())
         dialog.finished.connect(self.refresh)
         self.hours_dialog = dialog
         dialog.open()
@@ -308,7 +320,7 @@ class CalendarPane(QWidget):
 
     def open_booking(self, doctor_id, start: datetime | None, minutes: int | None) -> BookingDialog:  # noqa: ANN001
         if start is None:
-            now = self._clock()
+            now = self._clock.now()
             start = now + timedelta(minutes=15 - now.astimezone(self._zone).minute % 15)
         dialog = BookingDialog(self._context, doctors=self.doctors, doctor_id=doctor_id, starts_at=start,
                                duration_minutes=minutes or DEFAULT_BOOKING_MINUTES, parent=self)

@@ -66,7 +66,7 @@ class GlucosePane(QWidget):
         self.chooser = GlucosePatientChooser(self.gateway.search_patients, self)
         self.chooser.patient_chosen.connect(self.open_patient)
         self.chooser.search_failed.connect(lambda text: self._set_status(f"Patient search failed: {text}", error=True))
-        self.window_selector = GlucoseWindowSelector(self.zone, self)
+        self.window_selector = GlucoseWindowSelector(self.zone, self._context.clock, self)
         self.window_selector.window_changed.connect(lambda _s, _e: self.load_overview(reset_view=True))
         self.reset_zoom_button = QPushButton("Whole window", self)
         self.reset_zoom_button.setToolTip("Zoom the trend back out to the whole window")
@@ -96,7 +96,7 @@ class GlucosePane(QWidget):
         trend_layout.addLayout(hint)
         self.agp = AgpChart(self)
         self.overlay = DailyOverlayChart(self)
-        self.readings = GlucoseReadingsView(self.gateway, self.zone, self)
+        self.readings = GlucoseReadingsView(self.gateway, self.zone, self._context.clock, self)
         self.alerts = GlucoseAlertsView(self.gateway, self._zone_name, self)
         self.tabs = QTabWidget(self)
         self.tabs.addTab(trend_page, "Trend")
@@ -217,7 +217,7 @@ class GlucosePane(QWidget):
         """Write the AGP report for what is on screen (no database call: the data is loaded)."""
         if self.patient is None or self.overview is None:
             return
-        default = f"AGP report {self.patient.mrn} {datetime.now():%Y-%m-%d}.pdf"
+        default = f"AGP report {self.patient.mrn} {self._context.today():%Y-%m-%d}.pdf"
         path, _ = QFileDialog.getSaveFileName(self, "Export AGP report", default, "PDF files (*.pdf)")
         if path:
             self.write_pdf(path)
@@ -229,6 +229,6 @@ class GlucosePane(QWidget):
         write_agp_report(path, AgpReportData(
             patient_name=self.patient.name, mrn=self.patient.mrn, unit=self.unit, clinic_name=self._context.session.clinic_name,
             zone=self.zone, start=start, end=end - timedelta(seconds=1), metrics=self.overview.metrics,
-            agp=self.overview.agp, overlays=self.overview.overlays,
+            agp=self.overview.agp, overlays=self.overview.overlays, generated_at=self._context.now(),
         ))
         self._set_status(f"AGP report saved to {path}.")

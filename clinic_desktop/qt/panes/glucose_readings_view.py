@@ -5,11 +5,25 @@ from __future__ import annotations
 from datetime import datetime, timedelta, tzinfo
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
+from ...domain.clock import Clock
 from ...services.glucose_dto import ReadingDTO
 from ..dialogs.glucose_reading_dialog import GlucoseReadingDialog
-from ..models.glucose_reading_table_model import COL_NOTE, COL_TIME, GlucoseReadingTableModel
+from ..models.glucose_reading_table_model import (
+    COL_NOTE,
+    COL_TIME,
+    GlucoseReadingTableModel,
+)
 from ..models.glucose_table_model import SortKeyProxy
 from ..workers import TaskRunner
 from .glucose_gateway import GlucoseGateway, PatientChoice
@@ -21,9 +35,9 @@ LIST_SPAN = timedelta(days=30)
 class GlucoseReadingsView(QWidget):
     """Sortable readings of the window's last 30 days; "Add fingerstick reading…" opens the dialog."""
 
-    def __init__(self, gateway: GlucoseGateway, zone: tzinfo, parent: QWidget | None = None) -> None:
+    def __init__(self, gateway: GlucoseGateway, zone: tzinfo, clock: Clock, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._gateway, self._zone = gateway, zone
+        self._gateway, self._zone, self._clock = gateway, zone, clock
         self._patient: PatientChoice | None = None
         self._runner = TaskRunner(self)
         self.model = GlucoseReadingTableModel(zone, parent=self)
@@ -76,7 +90,7 @@ class GlucoseReadingsView(QWidget):
         assert patient is not None
         save = lambda f: self._gateway.add_reading(patient.id, **f)  # noqa: E731
         self.last_dialog = GlucoseReadingDialog(patient_label=patient.label, unit=patient.unit, zone=self._zone,
-                                                save=save, parent=self)
+                                                save=save, clock=self._clock, parent=self)
         return self.last_dialog
 
     def open_entry_dialog(self) -> None:

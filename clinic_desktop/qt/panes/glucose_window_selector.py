@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QWidget
 
+from ...domain.clock import Clock
 from ..charts.chart_style import clinic_zone
 
 PRESETS: list[tuple[str, timedelta | None]] = [
@@ -38,16 +39,16 @@ class GlucoseWindowSelector(QWidget):
 
     window_changed = Signal(object, object)
 
-    def __init__(self, zone: tzinfo | str | None = None, parent: QWidget | None = None, *, now=None) -> None:  # noqa: ANN001
+    def __init__(self, zone: tzinfo | str | None, clock: Clock, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._zone = zone if isinstance(zone, tzinfo) else clinic_zone(zone)
-        self._now = now or (lambda: datetime.now(timezone.utc))
+        self._clock = clock
         self.combo = QComboBox(self)
         for text, _ in PRESETS:
             self.combo.addItem(text)
         self.combo.setCurrentIndex(DEFAULT_INDEX)
         self.combo.setToolTip("Window of readings to review")
-        today = QDate.currentDate()
+        today = QDate(self._clock.now().astimezone(self._zone).date())  # the clinic's today
         self.from_edit = QDateEdit(today.addDays(-13), self)
         self.to_edit = QDateEdit(today, self)
         for edit in (self.from_edit, self.to_edit):
@@ -69,7 +70,7 @@ class GlucoseWindowSelector(QWidget):
         """The chosen window as UTC datetimes [start, end)."""
         span = PRESETS[self.combo.currentIndex()][1]
         if span is not None:
-            end = self._now()
+            end = self._clock.now()
             return end - span, end
         first, last = self.from_edit.date().toPython(), self.to_edit.date().toPython()
         if last < first:

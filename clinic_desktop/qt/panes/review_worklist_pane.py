@@ -8,14 +8,27 @@ review, computed from daily aggregates). Double-click or "Open charts" emits `op
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...domain.changes import ChangeSet
 from ...domain.enums import Role
 from ...services.glucose_dto import WorklistRow
 from ..app_context import AppContext
 from ..models.glucose_table_model import ROW_ROLE, SortKeyProxy
-from ..models.review_worklist_model import COL_PRIORITY, COL_REASONS, ReviewWorklistModel
+from ..models.review_worklist_model import (
+    COL_PRIORITY,
+    COL_REASONS,
+    ReviewWorklistModel,
+)
 from ..workers import TaskRunner
 from .glucose_gateway import GlucoseGateway, PatientChoice
 
@@ -35,7 +48,7 @@ class ReviewWorklistPane(QWidget):
         self._gateway = GlucoseGateway(context.services, context.actor)
         self._runner = TaskRunner(self)
         self._action_runner = TaskRunner(self)
-        self.model = ReviewWorklistModel(context.session.clinic_timezone, self)
+        self.model = ReviewWorklistModel(context.session.clinic_timezone, context.clock, self)
         self.proxy = SortKeyProxy(self)
         self.proxy.setSourceModel(self.model)
         self.table = QTableView(self)

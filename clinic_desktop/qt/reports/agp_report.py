@@ -10,10 +10,18 @@ widgets rendered offscreen, so the PDF shows exactly what the screen shows. Text
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone, tzinfo
+from datetime import datetime, tzinfo
 
 from PySide6.QtCore import QMarginsF, QPoint, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QPdfWriter,
+    QPen,
+)
 from PySide6.QtWidgets import QWidget
 
 from ...domain.enums import GlucoseUnit
@@ -21,7 +29,13 @@ from ...services.glucose_dto import AgpProfile, DailyOverlay, GlucoseMetrics
 from ..charts.agp_chart import AgpChart
 from ..charts.daily_overlay_chart import DailyOverlayChart
 from ..charts.time_in_ranges_bar import TimeInRangesBar
-from ..panes.glucose_metrics_panel import MET, NOT_MET, deeper_rows, metric_rows, sufficiency_text
+from ..panes.glucose_metrics_panel import (
+    MET,
+    NOT_MET,
+    deeper_rows,
+    metric_rows,
+    sufficiency_text,
+)
 
 DPI = 300
 MARGIN_MM = 12.0
@@ -41,6 +55,7 @@ class AgpReportData:
     metrics: GlucoseMetrics | None
     agp: AgpProfile | None
     overlays: list[DailyOverlay]
+    generated_at: datetime
 
 
 def write_agp_report(path: str, data: AgpReportData) -> None:
@@ -96,7 +111,7 @@ class _ReportPainter:
         days = (d.end - d.start).days + 1
         self.text(QRectF(0, y + 9 * self.mm, w * 0.7, 12 * self.mm),
                   f"{d.patient_name}   ·   MRN {d.mrn}\nWindow: {window} ({days} days)   ·   Values in {d.unit.value}", points=10)
-        generated = datetime.now(timezone.utc).astimezone(d.zone).strftime("%d %b %Y %H:%M")
+        generated = d.generated_at.astimezone(d.zone).strftime("%d %b %Y %H:%M")
         self.text(QRectF(w * 0.7, y + 9 * self.mm, w * 0.3, 12 * self.mm), f"{d.clinic_name}\nGenerated {generated}",
                   points=9, colour="#424242", flags=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         bottom = y + 22 * self.mm
