@@ -7,7 +7,7 @@ workstation's date, which differs from the clinic's for hours a day when the two
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
