@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import psycopg
 
-from ..domain.changes import ChangeSet
+from ..domain.changes import ChangeKind, ChangeSet
 from ..domain.connection import CONNECTED, LOST, STOPPED, ConnectionState
 from .engine import ConnectTarget
 from .unit_of_work import CHANGE_CHANNEL
@@ -35,9 +35,11 @@ def parse_notification(payload: str, *, clinic_id: uuid.UUID, own_origin: str) -
         data = json.loads(payload)
         if data.get("clinic") != str(clinic_id) or data.get("origin") == own_origin:
             return None
-        changed = {
-            str(kind): frozenset(uuid.UUID(i) for i in ids) for kind, ids in dict(data.get("changed") or {}).items()
-        }
+        changed = {}
+        for name, ids in dict(data.get("changed") or {}).items():
+            kind = ChangeKind.parse(str(name))
+            if kind is not None:  # a kind only a newer workstation knows is not ours to act on
+                changed[kind] = frozenset(uuid.UUID(i) for i in ids)
     except (ValueError, TypeError, AttributeError):
         log.warning("Ignored a malformed change notification")
         return None

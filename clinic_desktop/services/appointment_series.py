@@ -28,6 +28,7 @@ from .appointment_dto import (
     SeriesPreview,
     SeriesResult,
 )
+from ..domain.changes import ChangeKind
 
 _BOOKERS = (Role.RECEPTIONIST, Role.NURSE, Role.DOCTOR)
 _MOVABLE = (AppointmentStatus.REQUESTED, AppointmentStatus.CONFIRMED)
@@ -89,7 +90,7 @@ class AppointmentSeriesMixin:
                     uow.session.add(appt)
                     uow.session.flush()
                     self._record_status(uow, appt, None, note="booked in series")
-                    uow.changed("appointment", appt.id)
+                    uow.changed(ChangeKind.APPOINTMENT, appt.id)
             uow.audit("book_series", "appointment_series", series.id, patient_id=patient_id, changes={
                 "interval_weeks": [None, interval_weeks], "occurrences": [None, occurrences],
                 "first_starts_at": [None, first_starts_at], "skipped": [None, len(plan.collisions) or None]})
@@ -126,7 +127,7 @@ class AppointmentSeriesMixin:
                 uow.session.flush()
                 uow.audit("reschedule", "appointment", item.id, patient_id=item.patient_id,
                           changes={"starts_at": [before, slot.start], "scope": [None, "this and following"]})
-                uow.changed("appointment", item.id)
+                uow.changed(ChangeKind.APPOINTMENT, item.id)
             return tuple(q.load_dto(uow.session, i) for i in sorted(ids, key=lambda i: _start_of(ordered, i)))
 
     def cancel_following(

@@ -39,6 +39,7 @@ from .appointment_calendar import AppointmentCalendarMixin
 from .appointment_dto import AppointmentDTO, FreeSlot, SlotTaken
 from .appointment_series import AppointmentSeriesMixin
 from .schedule_settings import ScheduleSettingsMixin
+from ..domain.changes import ChangeKind
 
 BOOKING_ROLES = (Role.RECEPTIONIST, Role.NURSE, Role.DOCTOR)
 MAX_NOTES = 2000
@@ -104,7 +105,7 @@ class AppointmentService(AppointmentCalendarMixin, AppointmentSeriesMixin, Sched
                 "doctor_id": [None, doctor_id], "override_hours": [None, override_hours or None],
             })
             uow.complete_request(request_id, appt.id)
-            uow.changed("appointment", appt.id)
+            uow.changed(ChangeKind.APPOINTMENT, appt.id)
             return q.load_dto(uow.session, appt.id)
 
     def reschedule(
@@ -152,7 +153,7 @@ class AppointmentService(AppointmentCalendarMixin, AppointmentSeriesMixin, Sched
                 "starts_at": [before[0], slot.start], "ends_at": [before[1], slot.end],
                 "doctor_id": [before[2], target_doctor], "override_hours": [None, override_hours or None],
             })
-            uow.changed("appointment", appt.id)
+            uow.changed(ChangeKind.APPOINTMENT, appt.id)
             return q.load_dto(uow.session, appt.id)
 
     # -- status workflow -------------------------------------------------------------------
@@ -242,7 +243,7 @@ class AppointmentService(AppointmentCalendarMixin, AppointmentSeriesMixin, Sched
         self._record_status(uow, appt, before, note=note)
         uow.audit("status", "appointment", appt.id, patient_id=appt.patient_id,
                   changes={"status": [before, target], **({"note": [None, note]} if note else {})})
-        uow.changed("appointment", appt.id)
+        uow.changed(ChangeKind.APPOINTMENT, appt.id)
 
     @staticmethod
     def _record_status(uow, appt: Appointment, before: AppointmentStatus | None, *, note: str | None) -> None:  # noqa: ANN001

@@ -39,6 +39,7 @@ from ..domain.enums import (
     Sex,
 )
 from .staff_service import StaffDTO, StaffService
+from ..domain.changes import ChangeKind
 
 _STAFF = tuple((username, name, Role(role)) for username, name, role in DEMO_STAFF)
 _GIVEN = ("Amelia", "Jonas", "Leila", "Mateo", "Noor", "Oskar", "Priya", "Rafael", "Sanna", "Tomás", "Yara", "Zoë",
@@ -171,7 +172,7 @@ class DemoService:
                 ids.append(patient.id)
             uow.session.flush()
             uow.audit("create", "demo_data", None, changes={"patients": len(ids)})
-            uow.changed("patient", *ids)
+            uow.changed(ChangeKind.PATIENT, *ids)
         return ids
 
     def _add_appointments(self, admin, doctors: list[StaffDTO], patient_ids: list[uuid.UUID], zone: ZoneInfo,  # noqa: ANN001
@@ -206,7 +207,7 @@ class DemoService:
                         ))
                     uow.session.flush()
             uow.audit("create", "demo_data", None, changes={"appointments": "past 30 and next 14 days"})
-            uow.changed("appointment")
+            uow.changed(ChangeKind.APPOINTMENT)
 
     def _add_medications(self, admin, doctors: list[StaffDTO], nurse: StaffDTO, patient_ids: list[uuid.UUID],  # noqa: ANN001
                          zone: ZoneInfo, now: datetime) -> None:
@@ -246,7 +247,7 @@ class DemoService:
                                 reason="felt unwell" if status == DoseStatus.SKIPPED else None, recorded_by=nurse.id))
                 uow.session.flush()
             uow.audit("create", "demo_data", None, changes={"medications": len(patient_ids)})
-            uow.changed("medication")
+            uow.changed(ChangeKind.MEDICATION)
 
     def _refresh_aggregates(self, admin, patient_ids: list[uuid.UUID], start: datetime, end: datetime) -> None:  # noqa: ANN001
         """Readings were bulk-loaded: bring the hourly/daily aggregates the charts read up to date."""
@@ -256,7 +257,7 @@ class DemoService:
         with self._db.unit_of_work(admin) as uow:
             for patient_id in patient_ids:
                 backend.after_write(uow.session, patient_id, start, end)
-            uow.changed("glucose", *patient_ids)  # open charts and worklists refresh
+            uow.changed(ChangeKind.GLUCOSE_READING, *patient_ids)  # open charts and worklists refresh
         backend.after_commit(self._owner_engine or self._db.engine, start, end)
 
     def _copy_readings(self, admin, rows: list[tuple]) -> None:  # noqa: ANN001
@@ -272,7 +273,7 @@ class DemoService:
         with self._db.unit_of_work(admin) as uow:
             copy_via_staging(uow.session, "glucose_reading",
                              ("id", "clinic_id", "patient_id", "recorded_at", "value_mgdl", "source", "flag"), rows)
-            uow.changed("glucose", *{row[2] for row in rows})
+            uow.changed(ChangeKind.GLUCOSE_READING, *{row[2] for row in rows})
 
     def _add_cgm(self, admin, patient_id: uuid.UUID, index: int, now: datetime) -> None:  # noqa: ANN001
         profile = list(PROFILES.values())[index % len(PROFILES)]

@@ -18,6 +18,7 @@ from ..domain.errors import DomainError, NotFound, StaleRecord
 from ..domain.glucose_episodes import RECOVERY, find_episodes
 from .glucose_access import RECORD_ROLES, VIEW_ROLES, clinic_thresholds
 from .glucose_dto import ChartMarker, EmergencyEventDTO
+from ..domain.changes import ChangeKind
 
 #: Episodes that ended longer ago than this (e.g. in an imported history) are not raised as
 #: alerts: they are past, and show in the metrics (TBR/TAR) and the review worklist instead.
@@ -52,7 +53,7 @@ def detect_events(uow: UnitOfWork, patient_id: uuid.UUID, start: datetime, end: 
             existing.append(event)
             uow.audit("open", "emergency_event", event.id, patient_id=patient_id,
                       changes={"kind": [None, ep.kind.value]})
-            uow.changed("emergency_event", event.id)
+            uow.changed(ChangeKind.EMERGENCY_EVENT, event.id)
             opened += 1
         else:
             _extend(uow, same, ep.started_at, ep.ended_at, ep.extreme_mgdl)
@@ -71,7 +72,7 @@ def _extend(uow: UnitOfWork, event: EmergencyEvent, start: datetime, end: dateti
     new_end = None if end is None else max(end, event.ended_at or end)
     if (new_extreme, new_start, new_end) != (float(event.extreme_mgdl), event.started_at, event.ended_at):
         event.extreme_mgdl, event.started_at, event.ended_at = new_extreme, new_start, new_end
-        uow.changed("emergency_event", event.id)
+        uow.changed(ChangeKind.EMERGENCY_EVENT, event.id)
 
 
 class EmergencyService:
@@ -129,7 +130,7 @@ class EmergencyService:
             uow.session.flush()
             uow.audit(verb, "emergency_event", event.id, patient_id=event.patient_id,
                       changes={"state": [before.value, target.value], "note": [None, event.note]})
-            uow.changed("emergency_event", event.id)
+            uow.changed(ChangeKind.EMERGENCY_EVENT, event.id)
             return _dto(event, name)
 
 

@@ -24,6 +24,7 @@ from ..domain.clock import SYSTEM_CLOCK, Clock
 from ..imports import ParsedReading, RejectedLine, open_export
 from .emergency_service import detect_events
 from .glucose_access import RECORD_ROLES, checked_patient, clinic_zone
+from ..domain.changes import ChangeKind
 
 SAMPLE_ROWS = 200
 KEPT_REJECTED = 1000
@@ -148,7 +149,7 @@ class GlucoseImportService:
             if stored:
                 self.backend.after_write(uow.session, patient_id, first, last)
                 detect_events(uow, patient_id, first, last, now=self._clock.now())
-                uow.changed("glucose_reading", patient_id)
+                uow.changed(ChangeKind.GLUCOSE_READING, patient_id)
             uow.audit("import", "glucose_reading", None, patient_id=patient_id,
                       changes={"kind": [None, kind], "device_serial": [None, serial], "stored": [None, stored],
                                "duplicates": [None, staged - stored], "rejected": [None, rejected_count]})

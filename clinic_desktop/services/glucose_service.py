@@ -42,6 +42,7 @@ from .glucose_dto import (
     WorklistRow,
 )
 from .review_worklist_service import ReviewWorklistService
+from ..domain.changes import ChangeKind
 
 AGP_BIN_MINUTES = 15
 AGP_MIN_PER_BIN = 5  # fewer readings in a time-of-day bin: no percentile drawn there
@@ -180,7 +181,7 @@ class GlucoseService:
             detect_events(uow, patient_id, recorded_at, recorded_at, now=self._clock.now())
             uow.audit("create", "glucose_reading", reading.id, patient_id=patient_id,
                       changes={"source": [None, "manual"], "context": [None, context.value if context else None]})
-            uow.changed("glucose_reading", reading.id)
+            uow.changed(ChangeKind.GLUCOSE_READING, reading.id)
             dto = _reading_dto(reading)
         self.backend.after_commit(self._db.engine, recorded_at, recorded_at)
         return dto

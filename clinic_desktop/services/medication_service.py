@@ -1,7 +1,7 @@
 """Prescriptions (doctors) and the dose log (nurses, doctors); receptionists see nothing of either.
 
 One unit of work per user action; every write is audited in the same transaction and announced
-as `uow.changed("medication", id)`. Pending doses are generated from schedules (medication_ledger).
+as `uow.changed(ChangeKind.MEDICATION, id)`. Pending doses are generated from schedules (medication_ledger).
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from . import medication_queries as q
 from .medication_dto import DoseDTO, PrescriptionDTO, PrescriptionInput
 from .medication_ledger import LedgerEntry, LogRow, PlanRow, active_window, build_ledger
 from .medication_reads import MedicationReads
+from ..domain.changes import ChangeKind
 
 PRESCRIBERS = (Role.DOCTOR,)
 RECORDERS = (Role.NURSE, Role.DOCTOR)
@@ -76,7 +77,7 @@ class MedicationService(MedicationReads):
             uow.session.add(med)
             uow.session.flush()
             uow.audit("prescribe", "medication", med.id, patient_id=patient_id, changes=_audit_fields(med))
-            uow.changed("medication", med.id)
+            uow.changed(ChangeKind.MEDICATION, med.id)
             return self._dto(uow.session, med)
 
     def change_dose(
@@ -99,7 +100,7 @@ class MedicationService(MedicationReads):
             uow.session.flush()
             uow.audit("change", "medication", new.id, patient_id=new.patient_id,
                       changes={"replaces": [None, old.id], **_audit_fields(new)})
-            uow.changed("medication", old.id, new.id)
+            uow.changed(ChangeKind.MEDICATION, old.id, new.id)
             return self._dto(uow.session, new)
 
     def pause(self, actor: Actor, *, medication_id: uuid.UUID, expected_version: int, reason: str | None = None) -> PrescriptionDTO:
@@ -116,7 +117,7 @@ class MedicationService(MedicationReads):
             uow.session.flush()
             uow.audit("pause", "medication", med.id, patient_id=med.patient_id,
                       changes={"state": ["active", "paused"], "reason": _clean(reason)})
-            uow.changed("medication", med.id)
+            uow.changed(ChangeKind.MEDICATION, med.id)
             return self._dto(uow.session, med)
 
     def resume(self, actor: Actor, *, medication_id: uuid.UUID, expected_version: int) -> PrescriptionDTO:
@@ -130,7 +131,7 @@ class MedicationService(MedicationReads):
             med.state = MedicationState.ACTIVE
             uow.session.flush()
             uow.audit("resume", "medication", med.id, patient_id=med.patient_id, changes={"state": ["paused", "active"]})
-            uow.changed("medication", med.id)
+            uow.changed(ChangeKind.MEDICATION, med.id)
             return self._dto(uow.session, med)
 
     def discontinue(self, actor: Actor, *, medication_id: uuid.UUID, expected_version: int, reason: str) -> PrescriptionDTO:
@@ -145,7 +146,7 @@ class MedicationService(MedicationReads):
             uow.session.flush()
             uow.audit("discontinue", "medication", med.id, patient_id=med.patient_id,
                       changes={"state": [before, "discontinued"], "reason": _clean(reason)})
-            uow.changed("medication", med.id)
+            uow.changed(ChangeKind.MEDICATION, med.id)
             return self._dto(uow.session, med)
 
     # ----- dose log (nurses, doctors) -----
@@ -165,7 +166,7 @@ class MedicationService(MedicationReads):
             uow.session.flush()  # the unique (medication, scheduled_at) key decides a race here
             uow.audit("record_dose", "medication_dose_log", log.id, patient_id=med.patient_id,
                       changes={"medication_id": med.id, "scheduled_at": log.scheduled_at, "status": log.status.value})
-            uow.changed("medication", med.id)
+            uow.changed(ChangeKind.MEDICATION, med.id)
             return _dose_dto(med, log, actor.full_name)
 
     def correct_dose(
@@ -188,7 +189,7 @@ class MedicationService(MedicationReads):
             uow.session.flush()
             uow.audit("correct_dose", "medication_dose_log", log.id, patient_id=log.patient_id,
                       changes={"status": [before, status.value]})
-            uow.changed("medication", med.id)
+            uow.changed(ChangeKind.MEDICATION, med.id)
             return _dose_dto(med, log, actor.full_name)
 
     def mark_morning_taken(self, actor: Actor, *, patient_id: uuid.UUID) -> list[DoseDTO]:
@@ -212,7 +213,7 @@ class MedicationService(MedicationReads):
                 uow.audit("record_dose", "medication_dose_log", log.id, patient_id=patient_id,
                           changes={"medication_id": med.id, "scheduled_at": log.scheduled_at,
                                    "status": log.status.value, "bulk": "morning"})
-                uow.changed("medication", med.id)
+                uow.changed(ChangeKind.MEDICATION, med.id)
                 recorded.append(_dose_dto(med, log, actor.full_name))
             return recorded
 

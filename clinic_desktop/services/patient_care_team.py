@@ -16,6 +16,7 @@ from ..domain import patient_rules
 from ..domain.enums import CaregiverPermission
 from ..domain.errors import ConflictError, FieldProblem, NotFound, ValidationError
 from .patient_dto import CareTeam, CareTeamCaregiver, CareTeamDoctor
+from ..domain.changes import ChangeKind
 
 
 def load(session: Session, patient: Patient) -> CareTeam:
@@ -60,7 +61,7 @@ def link_doctor(uow: UnitOfWork, patient: Patient, doctor_id: uuid.UUID) -> Care
         session.flush()
         uow.audit("link_doctor", "patient", patient.id, patient_id=patient.id,
                   changes={"doctor": [None, doctor.display_name]})
-        uow.changed("patient", patient.id)
+        uow.changed(ChangeKind.PATIENT, patient.id)
     return load(session, patient)
 
 
@@ -71,7 +72,7 @@ def unlink_doctor(uow: UnitOfWork, patient: Patient, doctor_id: uuid.UUID) -> Ca
     if removed:
         uow.audit("unlink_doctor", "patient", patient.id, patient_id=patient.id,
                   changes={"doctor_id": [doctor_id, None]})
-        uow.changed("patient", patient.id)
+        uow.changed(ChangeKind.PATIENT, patient.id)
     return load(uow.session, patient)
 
 
@@ -104,7 +105,7 @@ def link_caregiver(
     uow.session.flush()
     uow.audit("link_caregiver", "patient", patient.id, patient_id=patient.id,
               changes={"caregiver_id": [None, carer.id], "permissions": [None, perms]})
-    uow.changed("patient", patient.id)
+    uow.changed(ChangeKind.PATIENT, patient.id)
     return load(uow.session, patient)
 
 
@@ -121,7 +122,7 @@ def set_permissions(uow: UnitOfWork, patient: Patient, caregiver_id: uuid.UUID, 
         uow.session.flush()
         uow.audit("caregiver_permissions", "patient", patient.id, patient_id=patient.id,
                   changes={"permissions": [before, perms]})
-        uow.changed("patient", patient.id)
+        uow.changed(ChangeKind.PATIENT, patient.id)
     return load(uow.session, patient)
 
 
@@ -132,5 +133,5 @@ def unlink_caregiver(uow: UnitOfWork, patient: Patient, caregiver_id: uuid.UUID)
         raise ConflictError("This caregiver was not linked to the patient (perhaps already removed).")
     uow.audit("unlink_caregiver", "patient", patient.id, patient_id=patient.id,
               changes={"caregiver_id": [caregiver_id, None]})
-    uow.changed("patient", patient.id)
+    uow.changed(ChangeKind.PATIENT, patient.id)
     return load(uow.session, patient)

@@ -19,6 +19,7 @@ from ..db.unit_of_work import UnitOfWork
 from ..domain import patient_rules
 from ..domain.errors import ConflictError
 from .patient_dto import MergeResult, PatientSummary
+from ..domain.changes import ChangeKind
 
 DUPLICATE_NAME_SIMILARITY = 0.4
 #: Tables whose rows simply follow the patient (no per-patient unique key).
@@ -103,7 +104,7 @@ def merge(uow: UnitOfWork, keep: Patient, dup: Patient, *, now: datetime) -> Mer
                        **{f"moved_{k}": [0, v] for k, v in moved.items() if v}})
     uow.audit("merged_into", "patient", dup.id, patient_id=dup.id,
               changes={"merged_into": [None, keep.id], "deleted_at": [None, dup.deleted_at]})
-    uow.changed("patient", keep.id, dup.id)
+    uow.changed(ChangeKind.PATIENT, keep.id, dup.id)
     for kind, table in (("appointment", "appointment"), ("medication", "medication"), ("glucose", "glucose_reading")):
         if moved.get(table):
             uow.changed(kind, keep.id)

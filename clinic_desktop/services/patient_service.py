@@ -46,6 +46,7 @@ from .patient_dto import (
 from .patient_list_query import fetch_page
 from .patient_search import search_patients
 from .patient_summary import PatientSummarySheet
+from ..domain.changes import ChangeKind
 
 ALL_ROLES = (Role.ADMIN, Role.DOCTOR, Role.NURSE, Role.RECEPTIONIST)
 CLINICAL_EDITORS = (Role.DOCTOR, Role.NURSE)
@@ -155,7 +156,7 @@ class PatientService:
             uow.complete_request(request_id, patient.id)
             uow.audit("create", "patient", patient.id, patient_id=patient.id,
                       changes={k: [None, v] for k, v in cleaned.items() if v is not None})
-            uow.changed("patient", patient.id)
+            uow.changed(ChangeKind.PATIENT, patient.id)
             uow.session.refresh(patient)
             return patient_record_query.record(uow.session, patient, actor, self._local_now(uow.session, actor.clinic_id))
 
@@ -183,7 +184,7 @@ class PatientService:
                     setattr(patient, _COLUMN.get(name, name), after)
                 uow.session.flush()
                 uow.audit("update", "patient", patient.id, patient_id=patient.id, changes=diff)
-                uow.changed("patient", patient.id)
+                uow.changed(ChangeKind.PATIENT, patient.id)
                 uow.session.refresh(patient)
             return patient_record_query.record(uow.session, patient, actor, self._local_now(uow.session, actor.clinic_id))
 
@@ -296,7 +297,7 @@ class PatientService:
                 uow.session.flush()
                 uow.audit("archive" if archived else "restore", "patient", patient.id, patient_id=patient.id,
                           changes={"deleted_at": [before, patient.deleted_at]})
-                uow.changed("patient", patient.id)
+                uow.changed(ChangeKind.PATIENT, patient.id)
                 uow.session.refresh(patient)
             return patient_record_query.record(uow.session, patient, actor, self._local_now(uow.session, actor.clinic_id))
 

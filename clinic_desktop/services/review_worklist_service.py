@@ -26,6 +26,7 @@ from .glucose_access import checked_patient
 from .glucose_dto import WORKLIST_ADHERENCE_DAYS, WorklistRow
 from .medication_dose_sql import recent_adherence
 from .medication_dto import AdherenceFigure
+from ..domain.changes import ChangeKind
 
 WINDOW = timedelta(days=14)
 NEVER_REVIEWED_DAYS = 90.0
@@ -93,7 +94,7 @@ class ReviewWorklistService:
             uow.session.add(review)
             uow.session.flush()
             uow.audit("review", "patient_review", review.id, patient_id=patient_id)
-            uow.changed("patient_review", patient_id)
+            uow.changed(ChangeKind.PATIENT_REVIEW, patient_id)
 
 
 def _row(p, st: BandStats | None, events: int, reviewed: datetime | None, last_at: datetime | None,  # noqa: ANN001

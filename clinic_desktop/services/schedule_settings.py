@@ -15,6 +15,7 @@ from ..domain.enums import Role
 from ..domain.errors import FieldProblem, NotFound, ValidationError
 from . import appointment_queries as q
 from .appointment_dto import ClosedDayDTO, WorkingBlock
+from ..domain.changes import ChangeKind
 
 _SCHEDULERS = (Role.ADMIN, Role.RECEPTIONIST)
 
@@ -48,7 +49,7 @@ class ScheduleSettingsMixin:
                                                    starts_local=b.starts, ends_local=b.ends))
             new = [f"{b.weekday} {b.starts:%H:%M}-{b.ends:%H:%M}" for b in blocks]
             uow.audit("set_working_hours", "doctor_profile", doctor_id, changes={"hours": [sorted(old), sorted(new)]})
-            uow.changed("working_hours", doctor_id)
+            uow.changed(ChangeKind.WORKING_HOURS, doctor_id)
         return tuple(sorted(blocks, key=lambda b: (b.weekday, b.starts)))
 
     def closed_days(self, actor: Actor, *, first: date, last: date) -> tuple[ClosedDayDTO, ...]:
@@ -70,7 +71,7 @@ class ScheduleSettingsMixin:
             else:
                 row.label = label
             uow.audit("set_closed_day", "clinic", actor.clinic_id, changes={"day": [None, day], "label": [before, label]})
-            uow.changed("working_hours", actor.clinic_id)
+            uow.changed(ChangeKind.WORKING_HOURS, actor.clinic_id)
         return ClosedDayDTO(day, label)
 
     def remove_closed_day(self, actor: Actor, *, day: date) -> None:
@@ -80,4 +81,4 @@ class ScheduleSettingsMixin:
             if not gone:
                 raise NotFound("That day is not marked closed.")
             uow.audit("remove_closed_day", "clinic", actor.clinic_id, changes={"day": [day, None]})
-            uow.changed("working_hours", actor.clinic_id)
+            uow.changed(ChangeKind.WORKING_HOURS, actor.clinic_id)

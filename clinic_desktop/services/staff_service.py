@@ -15,6 +15,7 @@ from ..domain.actor import Actor
 from ..domain.enums import Role
 from ..domain.errors import ConflictError, FieldProblem, NotFound, StaleRecord, ValidationError
 from . import passwords
+from ..domain.changes import ChangeKind
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ class StaffService:
                 uow.session.flush()
                 doctor_id = profile.id
             uow.audit("create", "staff_account", account.id, changes={"username": username, "role": role.value})
-            uow.changed("staff", account.id)
+            uow.changed(ChangeKind.STAFF, account.id)
             return _dto(account, doctor_id)
 
     def list_staff(self, actor: Actor) -> list[StaffDTO]:
@@ -120,7 +121,7 @@ class StaffService:
                 account.failed_login_count = 0
                 account.locked_until = None
             uow.audit("disable" if not active else "enable", "staff_account", account.id, changes={"active": [before, active]})
-            uow.changed("staff", account.id)
+            uow.changed(ChangeKind.STAFF, account.id)
             uow.session.flush()
             return _dto(account, _doctor_id(uow, account))
 
@@ -131,7 +132,7 @@ class StaffService:
             account = _load_for_update(uow, staff_id, expected_version)
             account.must_change_password = True
             uow.audit("force_password_change", "staff_account", account.id)
-            uow.changed("staff", account.id)
+            uow.changed(ChangeKind.STAFF, account.id)
             uow.session.flush()
             return _dto(account, _doctor_id(uow, account))
 

@@ -12,6 +12,7 @@ from clinic_desktop.db.change_listener import CONNECTED, LOST, ChangeListener, b
 from clinic_desktop.db.database import Database
 from clinic_desktop.db.engine import ConnectTarget, create_app_engine
 from clinic_desktop.db.migrate import upgrade_to_head
+from clinic_desktop.domain.changes import ChangeKind
 
 from ..conftest import create_clinic_with_staff
 from .test_outage_and_migration_stress import own_cluster  # noqa: F401 - fixture
@@ -35,15 +36,15 @@ def test_a_change_on_one_workstation_reaches_the_other(database):
         assert states.get(timeout=10).state == CONNECTED
         patient_id, foreign_id, own_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
         with second.unit_of_work(other_clinic.receptionist) as uow:
-            uow.changed("patient", foreign_id)  # another clinic: never delivered
+            uow.changed(ChangeKind.PATIENT, foreign_id)  # another clinic: never delivered
         with database.unit_of_work(clinic.receptionist) as uow:
-            uow.changed("patient", own_id)  # this workstation's own change: the local bus has it already
+            uow.changed(ChangeKind.PATIENT, own_id)  # this workstation's own change: the local bus has it already
         with second.unit_of_work(clinic.receptionist) as uow:
-            uow.changed("patient", patient_id)
-            uow.changed("appointment", patient_id)
+            uow.changed(ChangeKind.PATIENT, patient_id)
+            uow.changed(ChangeKind.APPOINTMENT, patient_id)
         changes = heard.get(timeout=5)
         assert changes.remote and changes.origin == "ws-2"
-        assert changes.ids("patient") == {patient_id} and changes.touches("appointment")
+        assert changes.ids(ChangeKind.PATIENT) == {patient_id} and changes.touches(ChangeKind.APPOINTMENT)
         assert heard.empty()
     finally:
         listener.stop()
@@ -61,13 +62,13 @@ def test_a_rolled_back_change_is_never_announced(database):
         assert states.get(timeout=10).state == CONNECTED
         try:
             with database.unit_of_work(clinic.nurse) as uow:
-                uow.changed("patient", uuid.uuid4())
+                uow.changed(ChangeKind.PATIENT, uuid.uuid4())
                 raise RuntimeError("the user action failed")
         except RuntimeError:
             pass
         with database.unit_of_work(clinic.nurse) as uow:
-            uow.changed("medication", uuid.uuid4())
-        assert heard.get(timeout=5).touches("medication")
+            uow.changed(ChangeKind.MEDICATION, uuid.uuid4())
+        assert heard.get(timeout=5).touches(ChangeKind.MEDICATION)
         assert heard.empty()
     finally:
         listener.stop()
@@ -80,7 +81,7 @@ def test_malformed_or_foreign_payloads_are_ignored():
                               clinic_id=clinic, own_origin="me") is None
     kinds_only = parse_notification('{"clinic": "%s", "origin": "x", "changed": {"patient": []}}' % clinic,
                                     clinic_id=clinic, own_origin="me")
-    assert kinds_only is not None and kinds_only.touches("patient") and not kinds_only.ids("patient")
+    assert kinds_only is not None and kinds_only.touches(ChangeKind.PATIENT) and not kinds_only.ids(ChangeKind.PATIENT)
 
 
 def test_backoff_doubles_up_to_its_cap():
@@ -113,8 +114,8 @@ def test_listener_reports_a_stopped_server_and_recovers(own_cluster):  # noqa: F
         while (state := states.get(timeout=60)).state != CONNECTED:
             assert state.state == LOST and state.attempt > 1  # backing off until the server is back
         with database.unit_of_work(clinic.doctor) as uow:  # the same pool resumes, too
-            uow.changed("patient", clinic.clinic_id)
-        assert heard.get(timeout=5).touches("patient")
+            uow.changed(ChangeKind.PATIENT, clinic.clinic_id)
+        assert heard.get(timeout=5).touches(ChangeKind.PATIENT)
     finally:
         listener.stop()
         database.dispose()

@@ -19,6 +19,7 @@ from clinic_desktop.services.appointment_service import AppointmentService
 from ..services.appointment_support import add_doctor, add_patient, at, future_monday
 from .calendar_fixtures import drain_background_tasks, make_context  # noqa: F401 - fixtures
 from clinic_desktop.domain.clock import FixedClock
+from clinic_desktop.domain.changes import ChangeKind
 
 R = AppointmentReason.ROUTINE
 
@@ -100,7 +101,7 @@ def test_day_view_book_by_click_move_by_drag_and_live_refresh(qtbot, database, c
     other.start()
     other.join()
     gui_thread_statements.clear()
-    context.bus.publish(ChangeSet({"appointment": frozenset()}, origin="ws-2", remote=True))
+    context.bus.publish(ChangeSet({ChangeKind.APPOINTMENT: frozenset()}, origin="ws-2", remote=True))
     qtbot.waitUntil(lambda: len(layout.blocks) == 3, timeout=10000)
     pane.resize(1300, 900)
     grid.grab().save("/tmp/calendar_day_after.png")

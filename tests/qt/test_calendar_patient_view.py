@@ -12,6 +12,7 @@ from clinic_desktop.services.appointment_service import AppointmentService
 from ..services.appointment_support import add_patient, at, future_monday
 from .calendar_fixtures import drain_background_tasks, make_context  # noqa: F401 - fixtures
 from clinic_desktop.domain.clock import FixedClock
+from clinic_desktop.domain.changes import ChangeKind
 
 
 def test_upcoming_past_and_no_shows(qtbot, database, clinic, gui_thread_statements):
@@ -33,7 +34,7 @@ def test_upcoming_past_and_no_shows(qtbot, database, clinic, gui_thread_statemen
         clinic.receptionist, a.id, expected_version=a.version, status=AppointmentStatus.NO_SHOW))
     worker.start()
     worker.join()
-    context.bus.publish(ChangeSet({"appointment": frozenset({a.id})}, remote=True))
+    context.bus.publish(ChangeSet({ChangeKind.APPOINTMENT: frozenset({a.id})}, remote=True))
     qtbot.waitUntil(lambda: view.record.no_show_count == 1, timeout=10000)
     assert view.summary.text() == "1 no-show on record." and view.tabs.tabText(0) == "Upcoming (1)"
     assert gui_thread_statements == []

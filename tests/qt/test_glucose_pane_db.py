@@ -19,6 +19,7 @@ from clinic_desktop.qt.panes.glucose_pane import GlucosePane
 from clinic_desktop.services.auth_service import StaffSession
 
 from clinic_desktop.services.glucose_service import GlucoseService
+from clinic_desktop.domain.changes import ChangeKind
 
 from .glucose_db_seed import now_utc, seed_readings
 
@@ -67,7 +68,7 @@ def test_pane_loads_window_and_zoom_in_background(qtbot, database, clinic, patie
                           "VALUES (:c, :p, :t, 101, 'manual', 'fasting')"),
                      {"c": clinic.clinic_id, "p": patient.id, "t": end - timedelta(minutes=1, seconds=30)})
     gui_thread_statements.clear()
-    bus.publish(ChangeSet({"glucose_reading": frozenset({uuid.uuid4()})}, remote=True))
+    bus.publish(ChangeSet({ChangeKind.GLUCOSE_READING: frozenset({uuid.uuid4()})}, remote=True))
     qtbot.waitUntil(lambda: pane.readings.model.rowCount() == seeded + 1, timeout=10000)
     assert QThreadPool.globalInstance().waitForDone(10000)
     assert gui_thread_statements == [], "the pane ran SQL on the GUI thread"

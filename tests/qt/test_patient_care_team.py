@@ -12,6 +12,7 @@ from clinic_desktop.services.patient_service import PatientService
 from tests.qt.test_patient_list import context_for
 from tests.services.appointment_support import add_doctor
 from tests.services.patient_support import register, seed_summary_patient
+from clinic_desktop.domain.changes import ChangeKind
 
 def shot(widget, name: str) -> None:  # noqa: ANN001
     """Save a screenshot for review when CLINIC_SHOTS_DIR names a directory (never in CI)."""
@@ -110,7 +111,7 @@ def test_nurse_edits_doctors_caregivers_and_permissions(qtbot, database, clinic,
     qtbot.waitUntil(lambda: editor.team.caregivers == (), timeout=10000)
     assert links(database, patient.id) == (set(), [])
     editor.wait_idle()
-    assert len(published) == 5 and all(c.touches("patient") for c in published)
+    assert len(published) == 5 and all(c.touches(ChangeKind.PATIENT) for c in published)
     def audited():  # noqa: ANN202
         with database.engine.connect() as conn:
             return conn.scalars(select(AuditEvent.action).where(AuditEvent.patient_id == patient.id,

@@ -26,6 +26,7 @@ from clinic_desktop.services.auth_service import StaffSession
 from clinic_desktop.services.patient_dto import PatientSort
 from clinic_desktop.services.patient_service import PatientService
 from tests.services.patient_support import register
+from clinic_desktop.domain.changes import ChangeKind
 
 
 
@@ -135,10 +136,10 @@ def test_pane_refreshes_when_the_bus_reports_patient_changes(qtbot, database, cl
     qtbot.wait(100)  # the first load has been delivered before anything changes
     assert pane.model.rowCount() == 0
     created = register(service, clinic.receptionist)
-    context.bus.publish(ChangeSet({"appointment": frozenset()}, remote=True))
+    context.bus.publish(ChangeSet({ChangeKind.APPOINTMENT: frozenset()}, remote=True))
     qtbot.wait(200)
     assert pane.model.rowCount() == 0  # not a patient change: no reload
-    context.bus.publish(ChangeSet({"patient": frozenset({created.id})}, remote=True))
+    context.bus.publish(ChangeSet({ChangeKind.PATIENT: frozenset({created.id})}, remote=True))
     qtbot.waitUntil(lambda: pane.model.rowCount() == 1, timeout=10000)
     pane.model.wait_idle()
 

@@ -14,6 +14,7 @@ from clinic_desktop.domain.enums import DiabetesType, Role
 from clinic_desktop.domain.errors import NotFound, PermissionDenied, StaleRecord, ValidationError
 from clinic_desktop.services.patient_dto import PatientFilters
 from clinic_desktop.services.patient_service import PatientService
+from clinic_desktop.domain.changes import ChangeKind
 
 from .patient_support import patient_data, register
 
@@ -219,4 +220,4 @@ def test_changes_are_broadcast(service, database, clinic):
     database.add_change_listener(heard.append)
     record = register(service, clinic.receptionist)
     service.update(clinic.receptionist, record.id, data={"address": "Hauptstr. 1"}, expected_version=1)
-    assert [c.touches("patient") and record.id in c.ids("patient") for c in heard[-2:]] == [True, True]
+    assert [c.touches(ChangeKind.PATIENT) and record.id in c.ids(ChangeKind.PATIENT) for c in heard[-2:]] == [True, True]

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...domain.changes import ChangeSet
+from ...domain.changes import ChangeKind, change_set
 from ...domain.errors import DomainError
 from ...domain.patient_rules import format_date, format_phone
 from ...services.patient_dto import MergePreview, MergeResult, PatientRecord, PatientSummary
@@ -165,7 +165,7 @@ class PatientMergeDialog(QDialog):
         self.result = result
         moved = ", ".join(f"{n:,} {table.replace('_', ' ')}" for table, n in sorted(result.moved.items()) if n)
         self._show_status(f"Merged. Moved: {moved or 'nothing'}. The duplicate is archived.")
-        self._context.bus.publish(ChangeSet({"patient": frozenset({result.keep_id, result.merged_id})}))
+        self._context.bus.publish(change_set(ChangeKind.PATIENT, result.keep_id, result.merged_id))
         self.merged.emit(result)
 
     def _failed(self, exc: BaseException) -> None:

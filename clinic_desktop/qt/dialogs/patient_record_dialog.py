@@ -341,10 +341,10 @@ class PatientRecordDialog(QDialog):
             self._call(lambda: self._service.archive(self._actor, pid), self._saved)
 
     def _publish(self) -> None:
-        from ...domain.changes import ChangeSet
+        from ...domain.changes import ChangeKind, change_set
 
         if self.record is not None:
-            self._context.bus.publish(ChangeSet({"patient": frozenset({self.record.id})}))
+            self._context.bus.publish(change_set(ChangeKind.PATIENT, self.record.id))
 
     def _call(self, op, on_done) -> None:  # noqa: ANN001
         self.save_button.setEnabled(False)

@@ -39,6 +39,7 @@ from ..workers import TaskRunner
 from .calendar_detail_panel import CalendarDetailPanel
 from .calendar_grid import DEFAULT_BOOKING_MINUTES, CalendarGrid
 from .calendar_list_view import AppointmentTable, CalendarListView
+from ...domain.changes import ChangeKind
 
 DAY, WEEK, LIST, RECEPTION = range(4)
 MODES = ("Day", "Week", "List", "Today at reception")
@@ -64,7 +65,7 @@ class CalendarPane(QWidget):
         self._build()
         self._refresh_soon = QTimer(self, singleShot=True, interval=120)
         self._refresh_soon.timeout.connect(self.refresh)
-        context.bus.changed.connect(self._on_changed)
+        context.bus.subscribe({ChangeKind.APPOINTMENT, ChangeKind.WORKING_HOURS}, self._on_changed, self)
         self._load_doctors()
 
     # -- layout -----------------------------------------------------------------------------
@@ -258,7 +259,7 @@ class CalendarPane(QWidget):
         self.scrolls[mode].verticalScrollBar().setValue(int(max(0.0, grid.y_of(minute) - grid.y_of(0))))
 
     def _on_changed(self, changes) -> None:  # noqa: ANN001
-        if changes.touches("appointment") or changes.touches("working_hours"):
+        if changes.touches(ChangeKind.APPOINTMENT) or changes.touches(ChangeKind.WORKING_HOURS):
             self._refresh_soon.start()
 
     # -- selection and workflow -------------------------------------------------------------

@@ -24,6 +24,7 @@ from ..models.dose_page_model import DosePageModel
 from ..models.dose_table_model import COL_PATIENT
 from ..models.glucose_table_model import ROW_ROLE
 from ..workers import TaskRunner
+from ...domain.changes import ChangeKind
 
 REFRESH_MS = 5 * 60 * 1000
 FILTER_DEBOUNCE_MS = 300
@@ -47,7 +48,7 @@ class DosesDuePane(QWidget):
         self._debounce = QTimer(self, singleShot=True, interval=FILTER_DEBOUNCE_MS)
         self._debounce.timeout.connect(self._apply_filter)
         self._build()
-        context.bus.changed.connect(self._on_changes)
+        context.bus.subscribe({ChangeKind.MEDICATION}, self._on_changes, self)
         self._timer = QTimer(self, interval=REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
         self._timer.start()
@@ -95,7 +96,7 @@ class DosesDuePane(QWidget):
                           window=self.window_filter.currentData())
 
     def _on_changes(self, changes) -> None:  # noqa: ANN001 - a slot returns nothing (PySide 6.12)
-        if changes.touches("medication"):
+        if changes.touches(ChangeKind.MEDICATION):
             self.refresh()
 
     def refresh(self) -> None:

@@ -39,6 +39,7 @@ from .glucose_metrics_panel import GlucoseMetricsPanel
 from .glucose_patient_chooser import GlucosePatientChooser
 from .glucose_readings_view import GlucoseReadingsView
 from .glucose_window_selector import GlucoseWindowSelector
+from ...domain.changes import ChangeKind
 
 TAB_TREND, TAB_AGP, TAB_OVERLAY, TAB_READINGS, TAB_ALERTS = range(5)
 
@@ -59,7 +60,7 @@ class GlucosePane(QWidget):
         self._overview_runner = TaskRunner(self)
         self._zoom_runner = TaskRunner(self)
         self._build()
-        context.bus.changed.connect(self._on_changes)
+        context.bus.subscribe({ChangeKind.GLUCOSE_READING, ChangeKind.EMERGENCY_EVENT}, self._on_changes, self)
 
     # -- layout -------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -199,9 +200,9 @@ class GlucosePane(QWidget):
     def _on_changes(self, changes: ChangeSet) -> None:
         if self.patient is None:
             return
-        if changes.touches("glucose_reading"):
+        if changes.touches(ChangeKind.GLUCOSE_READING):
             self.load_overview(reset_view=False)
-        if changes.touches("emergency_event"):
+        if changes.touches(ChangeKind.EMERGENCY_EVENT):
             self.alerts.reload()
 
     # -- actions ------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from ..models.glucose_table_model import ROW_ROLE, SortKeyProxy
 from ..models.prescription_table_model import PrescriptionTableModel
 from ..workers import TaskRunner
 from .adherence_strip import AdherenceStrip
+from ...domain.changes import ChangeKind
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ class MedicationsPane(QWidget):
         self.data: PatientMedications | None = None
         self._notice = ""
         self._build()
-        context.bus.changed.connect(self._on_changes)
+        context.bus.subscribe({ChangeKind.MEDICATION}, self._on_changes, self)
         self._update_buttons()
 
     # ----- layout -----
@@ -183,7 +184,7 @@ class MedicationsPane(QWidget):
         self._runner.run(lambda _s: load_patient(service, actor, pid), self._show, self._failed)
 
     def _on_changes(self, changes) -> None:  # noqa: ANN001
-        if changes.touches("medication") and self._patient_id is not None:
+        if changes.touches(ChangeKind.MEDICATION) and self._patient_id is not None:
             self.refresh()
 
     def _show(self, data: PatientMedications | None) -> None:

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 from ...domain.errors import DomainError
 from ..workers import TaskRunner
 from .calendar_list_view import AppointmentTable
+from ...domain.changes import ChangeKind
 
 
 class PatientAppointmentsView(QWidget):
@@ -29,7 +30,7 @@ class PatientAppointmentsView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.summary)
         layout.addWidget(self.tabs)
-        context.bus.changed.connect(self._on_changed)
+        context.bus.subscribe({ChangeKind.APPOINTMENT}, self._on_changed, self)
 
     def show_patient(self, patient_id) -> None:  # noqa: ANN001
         self.patient_id = patient_id
@@ -55,5 +56,5 @@ class PatientAppointmentsView(QWidget):
         self.summary.setText(exc.message if isinstance(exc, DomainError) else "Appointments could not be loaded.")
 
     def _on_changed(self, changes) -> None:  # noqa: ANN001
-        if changes.touches("appointment"):
+        if changes.touches(ChangeKind.APPOINTMENT):
             self.reload()

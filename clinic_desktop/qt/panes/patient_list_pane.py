@@ -37,6 +37,7 @@ from ..models.glucose_table_model import ROW_ROLE, Column, DtoTableModel
 from ..models.patient_table_model import CLINICAL_COLUMNS, COL_NAME, ID_ROLE, PatientTableModel
 from ..workers import TaskRunner
 from ...services.patient_export import export_patient_list
+from ...domain.changes import ChangeKind
 
 SEARCH_DEBOUNCE_MS = 250
 
@@ -72,7 +73,7 @@ class PatientListPane(QWidget):
         self._debounce = QTimer(self, singleShot=True, interval=SEARCH_DEBOUNCE_MS)
         self._debounce.timeout.connect(self._run_search)
         self._build()
-        context.bus.changed.connect(self._on_changes)
+        context.bus.subscribe({ChangeKind.PATIENT}, self._on_changes, self)
         self.open_patient.connect(self.show_record)
         self._load_options()
         self.model.reload()
@@ -261,7 +262,7 @@ class PatientListPane(QWidget):
         dialog.show()
 
     def _on_changes(self, changes: ChangeSet) -> None:
-        if not changes.touches("patient"):
+        if not changes.touches(ChangeKind.PATIENT):
             return
         self.model.reload()
         if self.search_box.text().strip():

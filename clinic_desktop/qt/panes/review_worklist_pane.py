@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...domain.changes import ChangeSet
+from ...domain.changes import ChangeKind, ChangeSet
 from ...domain.enums import Role
 from ...services.glucose_dto import WorklistRow
 from ..app_context import AppContext
@@ -32,7 +32,8 @@ from ..models.review_worklist_model import (
 from ..workers import TaskRunner
 from .glucose_gateway import GlucoseGateway, PatientChoice
 
-REFRESH_KINDS = ("glucose_reading", "emergency_event", "patient_review", "patient", "medication")
+REFRESH_KINDS = frozenset({ChangeKind.GLUCOSE_READING, ChangeKind.EMERGENCY_EVENT, ChangeKind.PATIENT_REVIEW,
+                           ChangeKind.PATIENT, ChangeKind.MEDICATION})
 
 
 class ReviewWorklistPane(QWidget):
@@ -81,7 +82,7 @@ class ReviewWorklistPane(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.status)
-        context.bus.changed.connect(self._on_changes)
+        context.bus.subscribe(REFRESH_KINDS, self._on_changes, self)
         self.refresh()
 
     def refresh(self) -> None:
@@ -103,7 +104,7 @@ class ReviewWorklistPane(QWidget):
         self.status.setText(f"<span style='color:#c62828'>Could not load the worklist: {exc}</span>")
 
     def _on_changes(self, changes: ChangeSet) -> None:
-        if any(changes.touches(kind) for kind in REFRESH_KINDS):
+        if changes.touches_any(REFRESH_KINDS):
             self.refresh()
 
     def _open_selected(self) -> None:

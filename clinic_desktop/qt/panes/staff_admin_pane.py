@@ -24,6 +24,7 @@ from ...domain.errors import DomainError, ValidationError
 from ...services.staff_service import StaffDTO
 from ..app_context import AppContext
 from ..workers import TaskRunner
+from ...domain.changes import ChangeKind
 
 COL_NAME, COL_USERNAME, COL_ROLE, COL_STATE = range(4)
 HEADERS = ("Full name", "User name", "Role", "State")
@@ -141,7 +142,7 @@ class StaffAdminPane(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.status)
-        context.bus.changed.connect(lambda changes: self.refresh() if changes.touches("staff") else None)
+        context.bus.subscribe({ChangeKind.STAFF}, lambda _changes: self.refresh(), self)
         self.refresh()
 
     def refresh(self) -> None:
