@@ -26,39 +26,29 @@ DEMO_PROFILE = "demo"
 
 
 def build_services(runtime: Runtime, clock: Clock):  # noqa: ANN201 - qt.app_context.Services
-    """One instance of each service over the runtime's Database, all reading time from `clock`."""
+    """One instance of each service over the runtime's Database, all reading time from `clock`.
+
+    Every service is built here or the start fails: a missing one is a bug, never a hidden pane."""
     from .qt.app_context import Services
+    from .services.appointment_service import AppointmentService
+    from .services.audit_service import AuditService
     from .services.auth_service import AuthService
     from .services.backup_service import BackupService
+    from .services.glucose_import_service import GlucoseImportService
+    from .services.glucose_service import GlucoseService
+    from .services.medication_service import MedicationService
+    from .services.patient_service import PatientService
     from .services.staff_service import StaffService
 
     db = runtime.database
-    services = Services(auth=AuthService(db, clock=clock), staff=StaffService(db))
-    services.admin = BackupService(db, runtime.owner_target or runtime.app_target)
-    _add_optional_services(services, db, clock)
-    if services.glucose is not None:
-        from .services.glucose_import_service import GlucoseImportService
-
-        services.extra["glucose_import"] = GlucoseImportService(db, clock=clock)
-    return services
-
-
-def _add_optional_services(services, db, clock: Clock) -> None:  # noqa: ANN001
-    """Services of the feature areas (each module is optional while an area is being built)."""
-    import importlib
-
-    for attr, module, cls in (
-        ("patients", "clinic_desktop.services.patient_service", "PatientService"),
-        ("audit", "clinic_desktop.services.audit_service", "AuditService"),
-        ("glucose", "clinic_desktop.services.glucose_service", "GlucoseService"),
-        ("appointments", "clinic_desktop.services.appointment_service", "AppointmentService"),
-        ("medications", "clinic_desktop.services.medication_service", "MedicationService"),
-    ):
-        try:
-            service_class = getattr(importlib.import_module(module), cls)
-        except (ImportError, AttributeError):
-            continue
-        setattr(services, attr, service_class(db, clock=clock))
+    return Services(
+        auth=AuthService(db, clock=clock), staff=StaffService(db),
+        patients=PatientService(db, clock=clock), audit=AuditService(db),
+        glucose=GlucoseService(db, clock=clock), appointments=AppointmentService(db, clock=clock),
+        medications=MedicationService(db, clock=clock),
+        admin=BackupService(db, runtime.owner_target or runtime.app_target),
+        extra={"glucose_import": GlucoseImportService(db, clock=clock)},
+    )
 
 
 def choose_profile(args: argparse.Namespace, settings: SettingsStore) -> ConnectionProfile | None:

@@ -25,7 +25,7 @@ from sqlalchemy import Engine, text
 from .config import secrets
 from .config.settings import ConnectionProfile, SettingsStore
 from .db import migrate
-from .db.database import Database
+from .db.database import Database, ServerFeatures
 from .db.engine import ConnectTarget, create_app_engine, target_for_profile, target_for_url
 from .db.local_server import WORKSTATION_ROLE, LocalCluster
 from .db.roles import create_app_login
@@ -51,6 +51,11 @@ class Runtime:
     cluster: LocalCluster | None = None
     owner_target: ConnectTarget | None = None
     demo_loader: object | None = None  # set by the GUI when the demo's CGM traces load in the background
+
+    @property
+    def features(self) -> ServerFeatures:
+        """What the server offers (TimescaleDB…), detected once by `open_profile` on its worker thread."""
+        return self.database.features
 
     def close(self, *, stop_local_server: bool = True) -> None:
         """Dispose of the pool; stop the local cluster if this process started it."""
@@ -129,6 +134,7 @@ def open_profile(profile: ConnectionProfile, settings: SettingsStore, *, passwor
         app_url = cluster.sqlalchemy_url(profile.database).replace("//clinic@", f"//{WORKSTATION_ROLE}@", 1)
         app_target = target_for_url(app_url, profile.pool)
         database = Database(create_app_engine(app_target))
+        database.refresh_features()  # here, off the GUI thread: nothing later runs SQL to learn them
         return Runtime(profile, app_target, database, cluster, owner)
     if password is None:
         password = secrets.get_password(profile.name)
@@ -138,10 +144,12 @@ def open_profile(profile: ConnectionProfile, settings: SettingsStore, *, passwor
         if progress:
             progress("Checking the clinic database…", 0, 0)
         check_schema(engine)
+        database = Database(engine)
+        database.refresh_features()  # here, off the GUI thread: nothing later runs SQL to learn them
     except BaseException:
         engine.dispose()
         raise
-    return Runtime(profile, app_target, Database(engine))
+    return Runtime(profile, app_target, database)
 
 
 def target_from_environment() -> ConnectTarget | None:

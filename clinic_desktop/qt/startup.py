@@ -284,7 +284,7 @@ class Startup(QObject):
 
         services = composition.build_services(self.runtime, self.clock)
         context = AppContext(services, self.bus, session, profile_name=self.runtime.profile.name, clock=self.clock)
-        features = self.runtime.database.features
+        features = self.runtime.features  # detected when the profile opened (worker thread)
         window = MainWindow(context, default_panes(services), actions=default_actions(context),
                             features_text="TimescaleDB active" if features.timescale_active else "PostgreSQL")
         window.sign_out_requested.connect(self._request_sign_out)

@@ -105,7 +105,9 @@ def merge(uow: UnitOfWork, keep: Patient, dup: Patient, *, now: datetime) -> Mer
     uow.audit("merged_into", "patient", dup.id, patient_id=dup.id,
               changes={"merged_into": [None, keep.id], "deleted_at": [None, dup.deleted_at]})
     uow.changed(ChangeKind.PATIENT, keep.id, dup.id)
-    for kind, table in (("appointment", "appointment"), ("medication", "medication"), ("glucose", "glucose_reading")):
+    for kind, table in ((ChangeKind.APPOINTMENT, "appointment"), (ChangeKind.MEDICATION, "medication"),
+                        (ChangeKind.GLUCOSE_READING, "glucose_reading"), (ChangeKind.EMERGENCY_EVENT, "emergency_event"),
+                        (ChangeKind.PATIENT_REVIEW, "patient_review")):
         if moved.get(table):
             uow.changed(kind, keep.id)
     return MergeResult(keep.id, dup.id, moved)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QApplication, QLabel, QWizard
 
+from clinic_desktop.domain.clock import SYSTEM_CLOCK
 from clinic_desktop.app import build_services
 from clinic_desktop.config.settings import SettingsStore
 from clinic_desktop.db.change_listener import CONNECTED, LOST, ConnectionState
@@ -36,7 +37,7 @@ class _PatientPane(QLabel):
 
 def _context(database, actor, bus=None) -> AppContext:  # noqa: ANN001
     runtime = Runtime(profile=None, app_target=ConnectTarget(database.engine.url), database=database)  # type: ignore[arg-type]
-    services = build_services(runtime)
+    services = build_services(runtime, SYSTEM_CLOCK)
     return AppContext(services, bus or ChangeBus(), StaffSession(actor, "Test Clinic", "Europe/Berlin", False))
 
 

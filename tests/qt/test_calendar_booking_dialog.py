@@ -52,7 +52,6 @@ def test_book_with_search_checklist_and_notes(qtbot, database, clinic, gui_threa
     context = make_context(database, clinic.receptionist)
     day = future_monday(2)
     dialog = _dialog(qtbot, context, clinic, at(day, 9, 30))
-    gui_thread_statements.clear()
     _choose(qtbot, dialog, "Hopp", "Grace")
     archived = next(dialog.patient.results.item(i) for i in range(dialog.patient.results.count())
                     if "Gretel" in dialog.patient.results.item(i).text())

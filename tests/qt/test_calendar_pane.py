@@ -65,7 +65,6 @@ def _drag(widget, start: QPoint, end: QPoint) -> None:
 
 def test_day_view_book_by_click_move_by_drag_and_live_refresh(qtbot, database, clinic, seeded, gui_thread_statements):
     service, day, second, patients, (a, b) = seeded
-    gui_thread_statements.clear()
     pane, context = _pane(qtbot, database, clinic, day)
     grid, layout = pane.day_grid, pane.day_layout
     qtbot.waitUntil(lambda: len(layout.blocks) == 2, timeout=10000)
@@ -100,7 +99,6 @@ def test_day_view_book_by_click_move_by_drag_and_live_refresh(qtbot, database, c
         duration_minutes=20, reason=R))
     other.start()
     other.join()
-    gui_thread_statements.clear()
     context.bus.publish(ChangeSet({ChangeKind.APPOINTMENT: frozenset()}, origin="ws-2", remote=True))
     qtbot.waitUntil(lambda: len(layout.blocks) == 3, timeout=10000)
     pane.resize(1300, 900)

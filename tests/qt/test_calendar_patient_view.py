@@ -25,7 +25,6 @@ def test_upcoming_past_and_no_shows(qtbot, database, clinic, gui_thread_statemen
     context = make_context(database, clinic.receptionist)
     view = PatientAppointmentsView(context)
     qtbot.addWidget(view, before_close_func=lambda v: v._runner.wait_idle())
-    gui_thread_statements.clear()
     view.show_patient(patient)
     qtbot.waitUntil(lambda: view.record is not None and len(view.record.upcoming) == 2, timeout=10000)
     assert view.summary.text() == "No no-shows on record." and view.tabs.tabText(0) == "Upcoming (2)"

@@ -37,7 +37,6 @@ def patient(database, clinic):
 def test_pane_loads_window_and_zoom_in_background(qtbot, database, clinic, patient, gui_thread_statements):
     end = now_utc()
     seeded = seed_readings(database, clinic.clinic_id, patient.id, end=end, days=3)
-    gui_thread_statements.clear()  # seeding ran on this thread; from here on only the pane acts
     bus = ChangeBus()
     context = AppContext(Services(glucose=GlucoseService(database)), bus,
                          StaffSession(clinic.doctor, "Test Clinic", "Europe/Berlin", False))
@@ -67,7 +66,6 @@ def test_pane_loads_window_and_zoom_in_background(qtbot, database, clinic, patie
         conn.execute(text("INSERT INTO glucose_reading (clinic_id, patient_id, recorded_at, value_mgdl, source, context) "
                           "VALUES (:c, :p, :t, 101, 'manual', 'fasting')"),
                      {"c": clinic.clinic_id, "p": patient.id, "t": end - timedelta(minutes=1, seconds=30)})
-    gui_thread_statements.clear()
     bus.publish(ChangeSet({ChangeKind.GLUCOSE_READING: frozenset({uuid.uuid4()})}, remote=True))
     qtbot.waitUntil(lambda: pane.readings.model.rowCount() == seeded + 1, timeout=10000)
     assert QThreadPool.globalInstance().waitForDone(10000)
@@ -93,7 +91,6 @@ def test_worklist_pane_opens_patient_and_marks_reviewed(qtbot, database, clinic,
     from clinic_desktop.qt.panes.review_worklist_pane import ReviewWorklistPane
 
     seed_readings(database, clinic.clinic_id, patient.id, end=now_utc(), days=2)
-    gui_thread_statements.clear()
     context = AppContext(Services(glucose=GlucoseService(database)), ChangeBus(),
                          StaffSession(clinic.doctor, "Test Clinic", "Europe/Berlin", False))
     pane = ReviewWorklistPane(context)
@@ -132,7 +129,6 @@ def test_worklist_pane_shows_adherence_sortable_and_marked_when_low(qtbot, datab
             meds.record_dose(clinic.nurse, medication_id=med.id, status=status,
                              scheduled_at=at_local(today() - timedelta(days=days_ago), hour))
     doe = meds.adherence(clinic.doctor, patient.id).overall[30]
-    gui_thread_statements.clear()
     context = AppContext(Services(glucose=GlucoseService(database)), ChangeBus(),
                          StaffSession(clinic.doctor, "Test Clinic", "Europe/Berlin", False))
     pane = ReviewWorklistPane(context)

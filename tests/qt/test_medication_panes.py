@@ -74,9 +74,8 @@ def test_models_pass_qtmodeltester(qtmodeltester, qtbot, database, clinic, seede
     assert paged.rowCount() > 1
 
 
-def test_doctor_sees_prescriptions_adherence_and_strip(qtbot, database, clinic, seeded, gui_sql):
+def test_doctor_sees_prescriptions_adherence_and_strip(qtbot, database, clinic, seeded, gui_thread_statements):
     service, patient, med = seeded
-    gui_sql.clear()
     pane = MedicationsPane(_context(service, clinic.doctor))
     qtbot.addWidget(pane)
     pane.resize(1000, 600)
@@ -93,10 +92,10 @@ def test_doctor_sees_prescriptions_adherence_and_strip(qtbot, database, clinic, 
     qtbot.waitUntil(lambda: pane.data is not None and pane.data.prescriptions[0].state is MedicationState.DISCONTINUED,
                     timeout=15000)
     _wait_idle(qtbot, pane)
-    assert gui_sql == []
+    assert gui_thread_statements == []
 
 
-def test_nurse_records_from_the_dose_log_and_cannot_prescribe(qtbot, database, clinic, seeded, gui_sql):
+def test_nurse_records_from_the_dose_log_and_cannot_prescribe(qtbot, database, clinic, seeded, gui_thread_statements):
     service, patient, med = seeded
     pane = MedicationsPane(_context(service, clinic.nurse))
     qtbot.addWidget(pane)
@@ -115,7 +114,7 @@ def test_nurse_records_from_the_dose_log_and_cannot_prescribe(qtbot, database, c
     pane.resize(1000, 600)
     pane.grab().save("/tmp/medications_pane_nurse.png")
     _wait_idle(qtbot, pane)
-    assert gui_sql == []
+    assert gui_thread_statements == []
 
 
 def _soon_custom_time() -> str:
@@ -125,13 +124,12 @@ def _soon_custom_time() -> str:
     return soon.strftime("%H:%M")
 
 
-def test_doses_due_pane_records_and_reports_a_dose_taken_elsewhere(qtbot, database, clinic, seeded, gui_sql):
+def test_doses_due_pane_records_and_reports_a_dose_taken_elsewhere(qtbot, database, clinic, seeded, gui_thread_statements):
     service, patient, med = seeded
     other = add_patient(database, clinic.admin, given="Bob", family="Builder")
     data = dataclasses.replace(twice_daily("Gliclazide", start=today() - timedelta(days=1)),
                                frequency=Frequency.CUSTOM, times=(_soon_custom_time(),))
     bob_med = service.prescribe(clinic.doctor, patient_id=other, data=data)
-    gui_sql.clear()  # set-up ran on this thread; from here on only the pane acts
     pane = DosesDuePane(_context(service, clinic.nurse))
     qtbot.addWidget(pane)
     pane.resize(1000, 500)
@@ -143,26 +141,24 @@ def test_doses_due_pane_records_and_reports_a_dose_taken_elsewhere(qtbot, databa
     assert pane.counts.text().startswith("1 matching · 3 doses today")
     bob = pane.model.row_at(0)
     assert bob.medication_id == bob_med.id and bob.log_id is None
-    assert gui_sql == []
+    assert gui_thread_statements == []
     # another workstation records Bob's dose after this list was loaded
     service.record_dose(clinic.doctor, medication_id=bob.medication_id, scheduled_at=bob.scheduled_at, status=DoseStatus.TAKEN)
-    gui_sql.clear()
     pane.view.selectRow(0)
     pane.record_selected(DoseStatus.TAKEN)
     qtbot.waitUntil(lambda: not pane._write_runner.busy and not pane._runner.busy and pane.status.text() != "", timeout=15000)
     assert "already recorded" in pane.status.text()
     assert pane.model.row_at(0).status is DoseStatus.TAKEN and pane.model.row_at(0).recorded_by_name == clinic.doctor.full_name
     assert QThreadPool.globalInstance().waitForDone(15000)
-    assert gui_sql == []
+    assert gui_thread_statements == []
 
 
-def test_doses_due_pane_fetches_pages_as_it_scrolls_and_filters_on_the_server(qtbot, database, clinic, gui_sql):
+def test_doses_due_pane_fetches_pages_as_it_scrolls_and_filters_on_the_server(qtbot, database, clinic, gui_thread_statements):
     service = MedicationService(database)
     names = ["Adams", "Brown", "Clark", "Davis", "Evans"]
     for family in names:
         pid = add_patient(database, clinic.admin, given="Pat", family=family)
         service.prescribe(clinic.doctor, patient_id=pid, data=twice_daily(start=today() - timedelta(days=3)))
-    gui_sql.clear()
     pane = DosesDuePane(_context(service, clinic.nurse), page_size=3)
     qtbot.addWidget(pane)
     qtbot.waitUntil(lambda: pane.model.counts is not None, timeout=15000)
@@ -181,7 +177,7 @@ def test_doses_due_pane_fetches_pages_as_it_scrolls_and_filters_on_the_server(qt
     pane.grab().save("/tmp/doses_due_pane_paged.png")  # painting may ask for the next page
     pane.view.setModel(None)  # nor may the view ask for one while the widgets are closed after the test
     assert QThreadPool.globalInstance().waitForDone(15000)  # the pages asked for so far (also superseded ones)
-    assert gui_sql == []
+    assert gui_thread_statements == []
 
 
 def test_prescription_dialog_inline_errors_and_duplicate_confirmation(qtbot, database, clinic, seeded):

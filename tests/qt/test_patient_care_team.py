@@ -59,7 +59,6 @@ def test_nurse_edits_doctors_caregivers_and_permissions(qtbot, database, clinic,
     second = add_doctor(database, clinic, name="Dr Second")
     patient = register(PatientService(database), clinic.doctor, given_name="Greta", family_name="Lindqvist",
                        responsible_doctor_id=clinic.doctor.doctor_id)
-    gui_thread_statements.clear()
     dialog, context = open_dialog(qtbot, database, clinic.nurse, patient.id)
     published = []
     context.bus.changed.connect(published.append)

@@ -65,9 +65,8 @@ def test_model_passes_qtmodeltester(qtbot, qtmodeltester, database, clinic):
     model.wait_idle()
 
 
-def test_scrolling_keeps_a_bounded_window_and_reloads_evicted_pages(qtbot, database, clinic, gui_thread_sql):
+def test_scrolling_keeps_a_bounded_window_and_reloads_evicted_pages(qtbot, database, clinic, gui_thread_statements):
     bulk(database, clinic, 450)
-    gui_thread_sql.clear()
     model = make_model(database, clinic.doctor, page_size=100, max_cached_pages=2)
     errors = []
     model.load_failed.connect(errors.append)
@@ -88,7 +87,7 @@ def test_scrolling_keeps_a_bounded_window_and_reloads_evicted_pages(qtbot, datab
         qtbot.waitUntil(lambda s=page_start: model.data(model.index(s, 0), ID_ROLE) is not None, timeout=10000)
         ids |= {model.data(model.index(r, 0), ID_ROLE) for r in range(page_start, min(page_start + 100, 450))}
     assert len(ids - {None}) == 450 or last is not None
-    assert gui_thread_sql == []  # every query ran on a worker thread
+    assert gui_thread_statements == []  # every query ran on a worker thread
     model.wait_idle()
 
 
@@ -102,11 +101,10 @@ def test_sort_by_header_reloads_in_server_order(qtbot, database, clinic):
     model.wait_idle()
 
 
-def test_receptionist_pane_hides_clinical_columns_and_searches(qtbot, database, clinic, gui_thread_sql):
+def test_receptionist_pane_hides_clinical_columns_and_searches(qtbot, database, clinic, gui_thread_statements):
     service = PatientService(database)
     register(service, clinic.receptionist, given_name="José", family_name="Müller", date_of_birth=date(1975, 3, 4))
     register(service, clinic.receptionist, given_name="Anna", family_name="Schmidt")
-    gui_thread_sql.clear()
     pane = PatientListPane(context_for(database, clinic.receptionist))
     qtbot.addWidget(pane)
     qtbot.waitUntil(lambda: pane.model.rowCount() == 2, timeout=10000)
@@ -122,7 +120,7 @@ def test_receptionist_pane_hides_clinical_columns_and_searches(qtbot, database, 
     assert "No patient matches" in pane.status.text()
     pane.search_box.clear()
     assert pane.stack.currentWidget() is pane.table
-    assert gui_thread_sql == []
+    assert gui_thread_statements == []
     pane._search_runner.wait_idle()
 
 

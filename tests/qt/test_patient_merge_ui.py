@@ -52,7 +52,6 @@ def test_admin_merges_a_duplicate_from_the_list(qtbot, database, clinic, monkeyp
     dup = register(service, clinic.receptionist, given_name="Jonathon", family_name="Doe", mrn="DUP-2")
     give_history(database, clinic, dup.id, readings=3, days_ahead=9)
     give_history(database, clinic, keep.id, readings=1, days_ahead=10)
-    gui_thread_statements.clear()
     pane = PatientListPane(context_for(database, clinic.admin))
     qtbot.addWidget(pane)
     qtbot.waitUntil(lambda: pane.model.rowCount() == 2, timeout=10000)

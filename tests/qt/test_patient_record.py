@@ -67,7 +67,7 @@ def test_doctor_sees_the_clinical_header(qtbot, database, clinic):
     dialog._runner.wait_idle()
 
 
-def test_header_shows_30_day_adherence_to_clinicians_in_red_when_low(qtbot, database, clinic, gui_sql):
+def test_header_shows_30_day_adherence_to_clinicians_in_red_when_low(qtbot, database, clinic, gui_thread_statements):
     from clinic_desktop.domain.enums import DoseStatus
     from clinic_desktop.services.medication_service import MedicationService
     from tests.services.medication_support import at_local, today, twice_daily
@@ -82,7 +82,6 @@ def test_header_shows_30_day_adherence_to_clinicians_in_red_when_low(qtbot, data
         meds.record_dose(clinic.nurse, medication_id=med.id, scheduled_at=at_local(today() - timedelta(days=days_ago), 20),
                          status=DoseStatus.MISSED)
     figure = meds.adherence(clinic.doctor, p.id).overall[30]
-    gui_sql.clear()
     dialog = PatientRecordDialog(context_for(database, clinic.doctor), p.id)
     qtbot.addWidget(dialog)
     dialog.resize(1000, 560)
@@ -97,7 +96,7 @@ def test_header_shows_30_day_adherence_to_clinicians_in_red_when_low(qtbot, data
     assert "adherence" not in as_reception.header.text() and as_reception.header.toolTip() == ""
     dialog._runner.wait_idle()
     as_reception._runner.wait_idle()
-    assert gui_sql == []
+    assert gui_thread_statements == []
 
 
 def test_stale_save_shows_both_versions_and_keeps_mine_on_request(qtbot, database, clinic):

@@ -40,7 +40,6 @@ def save(qtbot, database, actor, patient_id, path) -> str:  # noqa: ANN001
 def test_clinical_summary_is_one_page_even_with_many_medications(qtbot, database, clinic, tmp_path,
                                                                   gui_thread_statements):
     patient = seed_summary_patient(database, PatientService(database), clinic, medications=40, appointments=6)
-    gui_thread_statements.clear()
     path = tmp_path / "summary.pdf"
     message = save(qtbot, database, clinic.doctor, patient.id, path)
     assert gui_thread_statements == []  # gathered on a worker; only the drawing ran on the GUI thread
