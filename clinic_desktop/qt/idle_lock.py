@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from .workers import TaskRunner
+from .error_messages import describe_error
 
 DEFAULT_IDLE_MINUTES = 10
 _INPUT_EVENTS = {
@@ -97,7 +98,7 @@ class UnlockDialog(QDialog):
 
     def _on_error(self, exc: BaseException) -> None:
         self.buttons.setEnabled(True)
-        self.message.setText(str(exc) if str(exc) else "The password could not be checked. Try again.")
+        self.message.setText(describe_error(exc, "check the password"))
 
     def reject(self) -> None:  # Esc must not unlock
         return

@@ -19,12 +19,12 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox
 from .. import app as composition
 from ..config.settings import ConnectionProfile, SettingsStore
 from ..domain.clock import Clock, SystemClock
-from ..domain.errors import DomainError
 from .app_context import AppContext
 from .bus import ChangeBus
 from .connection_status import ListenerRelay
 from .dialogs.login_dialog import ChangePasswordDialog, LoginDialog
 from .workers import TaskRunner, TaskState
+from .error_messages import describe_error
 
 if TYPE_CHECKING:
     from ..runtime import Runtime
@@ -228,8 +228,7 @@ class Startup(QObject):
                     loader.start()
 
             def failed(exc: BaseException) -> None:
-                dialog.set_failed(str(exc) if isinstance(exc, DomainError)
-                                  else f"The clinic database could not be opened: {type(exc).__name__}: {exc}")
+                dialog.set_failed(describe_error(exc, "open the clinic database"))
 
             def progress(_done: int, _total: int, text: str) -> None:
                 if text:

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import logging
 import threading
-import traceback
 from collections.abc import Callable
 from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+from .error_messages import is_expected, report_unexpected
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,8 @@ class _Job(QRunnable):
         except Cancelled as exc:
             self._relay.failed.emit(exc)
         except BaseException as exc:  # noqa: BLE001 - delivered to the GUI as a value
-            exc.__traceback_text__ = traceback.format_exc()  # type: ignore[attr-defined]
+            if not is_expected(exc):
+                report_unexpected(exc)  # logged here, once, whatever the pane's own handler does
             self._relay.failed.emit(exc)
         else:
             self._relay.finished.emit(result)
@@ -136,8 +138,8 @@ class TaskRunner(QObject):
                 return
             if on_error is not None:
                 on_error(exc)
-            else:
-                log.error("Background task failed: %s", type(exc).__name__)
+            elif is_expected(exc):
+                log.warning("A background task ended with %s and nobody showed it", type(exc).__name__)
 
         relay.finished.connect(finished)
         relay.failed.connect(failed)

@@ -84,3 +84,37 @@ def QThreadPool_wait() -> bool:  # noqa: N802 - reads like the Qt call it wraps
     from PySide6.QtCore import QThreadPool
 
     return QThreadPool.globalInstance().waitForDone(5000)
+
+
+def test_an_unexpected_error_is_logged_once_without_its_text_even_with_a_handler(qtbot, caplog):
+    """The pane's handler shows a sentence with a reference; the log has the type and stack, not the message."""
+    from clinic_desktop.domain.errors import ConflictError
+    from clinic_desktop.qt.error_messages import describe_error
+
+    runner = TaskRunner()
+    shown: list[str] = []
+
+    def failing(state):
+        raise RuntimeError("INSERT … VALUES ('Doe, Jane', 5.6 mmol/L)")  # what must never be logged or shown
+
+    caplog.set_level("ERROR", logger="clinic_desktop.unexpected")
+    runner.run(failing, lambda _v: None, lambda exc: shown.append(describe_error(exc, "save the reading")))
+    qtbot.waitUntil(lambda: bool(shown), timeout=5000)
+    assert runner.wait_idle()
+    records = [r for r in caplog.records if r.name == "clinic_desktop.unexpected"]
+    assert len(records) == 1
+    logged = records[0].getMessage()
+    assert "RuntimeError" in logged and "failing" in logged  # the type and the frame it came from
+    assert "Doe" not in logged and "mmol" not in logged
+    sentence = shown[0]
+    assert sentence.startswith("Could not save the reading") and "Doe" not in sentence and "RuntimeError" not in sentence
+    reference = logged.split("reference ")[1][:8]
+    assert reference in sentence
+    # An error the services raise on purpose is shown as it is and not logged as unexpected.
+    caplog.clear()
+    assert describe_error(ConflictError("That slot is taken.")) == "That slot is taken."
+    runner.run(lambda state: (_ for _ in ()).throw(ConflictError("That slot is taken.")), lambda _v: None,
+               lambda exc: shown.append(describe_error(exc)))
+    qtbot.waitUntil(lambda: len(shown) == 2, timeout=5000)
+    assert runner.wait_idle()
+    assert shown[1] == "That slot is taken." and not [r for r in caplog.records if r.name == "clinic_desktop.unexpected"]

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
 
-from ...domain.errors import DomainError
 from ..app_context import AppContext
 from ..workers import TaskRunner
+from ..error_messages import describe_error
 
 
 def run_backup_dialog(parent: QWidget, context: AppContext) -> TaskRunner | None:
@@ -41,7 +41,7 @@ def run_backup_dialog(parent: QWidget, context: AppContext) -> TaskRunner | None
 
     def failed(exc: BaseException) -> None:
         progress.close()
-        QMessageBox.warning(parent, "Backup", str(exc) if isinstance(exc, DomainError) else f"The backup failed: {exc}")
+        QMessageBox.warning(parent, "Backup", describe_error(exc, "back up the database"))
 
     handle = runner.run(op, done, failed, on_progress=on_progress, supersede=False)
     progress.canceled.connect(handle.cancel)

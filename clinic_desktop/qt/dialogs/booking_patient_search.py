@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QSizePolicy, QVBoxLayout, QWidget
 
 from ..workers import TaskRunner
+from ..error_messages import describe_error
 
 DEBOUNCE_MS = 250
 
@@ -72,7 +73,7 @@ class BookingPatientSearch(QWidget):
         self.status.setText("" if hits else "No patient found.")
 
     def _failed(self, exc: BaseException) -> None:
-        self.status.setText(f"Search failed: {exc}")
+        self.status.setText(describe_error(exc, "search patients"))
 
     def _choose_item(self, item: QListWidgetItem) -> None:
         hit = item.data(Qt.ItemDataRole.UserRole)

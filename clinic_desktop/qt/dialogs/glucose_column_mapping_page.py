@@ -6,6 +6,8 @@ Reads only the first lines of the file (in the background), detects the delimite
 
 from __future__ import annotations
 
+import html
+
 import csv
 from itertools import islice
 from typing import Any
@@ -14,6 +16,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QHeaderView, QLabel, QTabl
 
 from ...domain.enums import GlucoseUnit
 from ..workers import TaskRunner
+from ..error_messages import describe_error
 
 SAMPLE_LINES = 12
 UNIT_FROM_COLUMN = "__column__"
@@ -72,7 +75,7 @@ class GlucoseColumnMappingPage(QWidget):
     def load(self, path: str) -> None:
         self.status.setText("Reading the first lines…")
         self._runner.run(lambda state: read_sample(path), self._show, lambda exc: self.status.setText(
-            f"<span style='color:#c62828'>Cannot read this file: {exc}</span>"))
+            f"<span style='color:#c62828'>{html.escape(describe_error(exc, 'read this file'))}</span>"))
 
     def _show(self, sample: tuple[list[str], list[list[str]], str]) -> None:
         self._header, rows, self._delimiter = sample

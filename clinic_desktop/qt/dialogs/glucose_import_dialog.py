@@ -37,6 +37,7 @@ from ..panes.glucose_gateway import PatientChoice
 from ..workers import TaskRunner
 from .glucose_column_mapping_page import GlucoseColumnMappingPage
 from .glucose_import_calls import GlucoseImportCalls, ImportKind, PreviewView
+from ..error_messages import describe_error
 
 PAGE_FILE, PAGE_MAPPING, PAGE_PREVIEW, PAGE_PROGRESS = range(4)
 PREVIEW_ROWS = 200  # the first readings to be stored, enough to recognise the file
@@ -208,7 +209,7 @@ class GlucoseImportDialog(QDialog):
 
     def _on_preview_error(self, exc: BaseException) -> None:
         self.next_button.setEnabled(True)
-        self.error.setText(exc.message if isinstance(exc, DomainError) else f"The file could not be read: {exc}")
+        self.error.setText(describe_error(exc, "read the file"))
 
     def _show_preview(self, preview: PreviewView) -> None:
         self.preview = preview

@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...domain.errors import DomainError
 from ..workers import TaskRunner
+from ..error_messages import describe_error
 
 if TYPE_CHECKING:  # the dialog must appear before SQLAlchemy is even imported
     from ...services.auth_service import StaffSession
@@ -120,7 +120,7 @@ class LoginDialog(QDialog):
     def _on_error(self, exc: BaseException) -> None:
         self._set_busy(False)
         self.message.setStyleSheet(ERROR_STYLE)
-        self.message.setText(str(exc) if isinstance(exc, DomainError) else "Signing in failed. Try again.")
+        self.message.setText(describe_error(exc, "sign you in"))
         self.password.selectAll()
         self.password.setFocus()
 
@@ -170,4 +170,4 @@ class ChangePasswordDialog(QDialog):
     def _on_error(self, exc: BaseException) -> None:
         self.buttons.setEnabled(True)
         self.message.setStyleSheet(ERROR_STYLE)
-        self.message.setText(str(exc) if isinstance(exc, DomainError) else "The password could not be changed.")
+        self.message.setText(describe_error(exc, "change the password"))

@@ -24,11 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain.changes import ChangeKind, change_set
-from ...domain.errors import DomainError
 from ...domain.patient_rules import format_date, format_phone
 from ...services.patient_dto import MergePreview, MergeResult, PatientRecord, PatientSummary
 from ..widgets.patient_picker import PatientPicker
 from ..workers import TaskRunner
+from ..error_messages import describe_error
 
 MOVED = ("glucose readings", "appointments", "medications", "caregivers")
 _FIELDS = [
@@ -170,7 +170,7 @@ class PatientMergeDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self.merge_button.setEnabled(self.preview is not None)
-        self._show_status(exc.message if isinstance(exc, DomainError) else "Something went wrong; nothing was merged.")
+        self._show_status(describe_error(exc, "merge the records; nothing was merged"))
 
     def _show_status(self, text: str) -> None:
         self.status.setText(text)

@@ -11,9 +11,9 @@ import uuid
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
 
-from ...domain.errors import DomainError
 from ...services.patient_summary import PatientSummarySheet
 from ..workers import TaskRunner
+from ..error_messages import describe_error
 
 
 class PatientSummaryPrinting(QObject):
@@ -72,4 +72,4 @@ class PatientSummaryPrinting(QObject):
         self.finished.emit(f"Summary of {sheet.record.display_name} sent to the printer.")
 
     def _failed(self, exc: BaseException) -> None:
-        self.failed.emit(exc.message if isinstance(exc, DomainError) else "The summary could not be prepared.")
+        self.failed.emit(describe_error(exc, "prepare the summary"))

@@ -34,6 +34,7 @@ from ...domain.medication_schedule import ALLOWED_INTERVALS, FIXED_COUNTS, Frequ
 from ...services.medication_dto import PrescriptionDTO, PrescriptionInput
 from ..app_context import AppContext
 from ..workers import TaskRunner
+from ..error_messages import describe_error
 
 FORMS = ("tablet", "capsule", "injection (pen)", "injection (vial)", "oral solution", "inhaler", "patch")
 ROUTES = ("oral", "subcutaneous", "intravenous", "intramuscular", "inhaled", "topical")
@@ -189,7 +190,7 @@ class PrescriptionDialog(QDialog):
         elif isinstance(exc, DomainError):
             self.show_error(exc.field if exc.field in self._errors else "general", exc.message)
         else:
-            self.show_error("general", "The prescription could not be saved. Try again.")
+            self.show_error("general", describe_error(exc, "save the prescription"))
 
     def confirm_duplicate(self, message: str) -> bool:
         """Ask the doctor; tests replace this method."""

@@ -21,12 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...domain.errors import DomainError
 from ...services.audit_service import AuditEntry
 from ..app_context import AppContext
 from ..models.glucose_table_model import Column, DtoTableModel
 from ..widgets.patient_picker import PatientPicker
 from ..workers import TaskRunner
+from ..error_messages import describe_error
 
 PAGE = 200
 
@@ -138,4 +138,4 @@ class AuditViewerPane(QWidget):
         self.details.setPlainText("\n".join(lines))
 
     def _failed(self, exc: BaseException) -> None:
-        self.status.setText(exc.message if isinstance(exc, DomainError) else "Could not load the audit trail.")
+        self.status.setText(describe_error(exc, "load the audit trail"))

@@ -6,6 +6,8 @@ can work through the clinic's open alerts. Stale versions come back as "changed 
 
 from __future__ import annotations
 
+import html
+
 import uuid
 from collections.abc import Callable
 
@@ -29,6 +31,7 @@ from ..models.glucose_reading_table_model import EV_STARTED, EmergencyEventTable
 from ..models.glucose_table_model import ROW_ROLE, SortKeyProxy
 from ..workers import TaskRunner
 from .glucose_gateway import GlucoseGateway
+from ..error_messages import describe_error
 
 
 class GlucoseAlertsView(QWidget):
@@ -95,7 +98,7 @@ class GlucoseAlertsView(QWidget):
         self.status.setText("No active events." if not events else f"{len(events)} active event(s).")
 
     def _on_error(self, exc: BaseException) -> None:
-        self.status.setText(f"<span style='color:#c62828'>{exc}</span>")
+        self.status.setText(f"<span style='color:#c62828'>{html.escape(describe_error(exc, 'load the alerts'))}</span>")
 
     def _ask_note_dialog(self, action: str) -> str | None:
         text, ok = QInputDialog.getText(self, f"{action.capitalize()} event", "Note (what was done):")

@@ -40,6 +40,7 @@ from .glucose_patient_chooser import GlucosePatientChooser
 from .glucose_readings_view import GlucoseReadingsView
 from .glucose_window_selector import GlucoseWindowSelector
 from ...domain.changes import ChangeKind
+from ..error_messages import describe_error
 
 TAB_TREND, TAB_AGP, TAB_OVERLAY, TAB_READINGS, TAB_ALERTS = range(5)
 
@@ -195,7 +196,7 @@ class GlucosePane(QWidget):
         self._set_status(f"Showing {kind} for the zoomed range.")
 
     def _on_error(self, exc: BaseException) -> None:
-        self._set_status(f"Could not load glucose data: {exc}", error=True)
+        self._set_status(describe_error(exc, "load the glucose data"), error=True)
 
     def _on_changes(self, changes: ChangeSet) -> None:
         if self.patient is None:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QCompleter, QLineEdit, QWidget
 
 from ..workers import TaskRunner
 from .glucose_gateway import PatientChoice
+from ..error_messages import describe_error
 
 SEARCH_DEBOUNCE_MS = 300
 
@@ -58,7 +59,7 @@ class GlucosePatientChooser(QLineEdit):
         text = self.text().strip()
         if len(text) < 2:
             return
-        self._runner.run(lambda state: self._search(text), self._on_results, lambda exc: self.search_failed.emit(str(exc)))
+        self._runner.run(lambda state: self._search(text), self._on_results, lambda exc: self.search_failed.emit(describe_error(exc, "search patients")))
 
     def _on_results(self, choices: list[PatientChoice]) -> None:
         self._choices = {c.label: c for c in choices}

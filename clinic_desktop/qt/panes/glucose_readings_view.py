@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from datetime import datetime, timedelta, tzinfo
 
 from PySide6.QtCore import Qt
@@ -27,6 +29,7 @@ from ..models.glucose_reading_table_model import (
 from ..models.glucose_table_model import SortKeyProxy
 from ..workers import TaskRunner
 from .glucose_gateway import GlucoseGateway, PatientChoice
+from ..error_messages import describe_error
 
 #: The list shows at most this much of the window (a 5-year window holds ~500,000 CGM readings).
 LIST_SPAN = timedelta(days=30)
@@ -83,7 +86,7 @@ class GlucoseReadingsView(QWidget):
         self.status.setText(f"{len(rows):,} readings, {span}.")
 
     def _on_error(self, exc: BaseException) -> None:
-        self.status.setText(f"<span style='color:#c62828'>Could not load readings: {exc}</span>")
+        self.status.setText(f"<span style='color:#c62828'>{html.escape(describe_error(exc, 'load the readings'))}</span>")
 
     def make_entry_dialog(self) -> GlucoseReadingDialog:
         patient = self._patient

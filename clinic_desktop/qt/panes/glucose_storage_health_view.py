@@ -10,6 +10,8 @@ The snapshot comes from the service layer (duck-typed: any object with the field
 
 from __future__ import annotations
 
+import html
+
 from collections.abc import Callable
 from datetime import datetime, tzinfo
 from typing import Any
@@ -19,6 +21,7 @@ from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QPushButton, QTa
 
 from ..charts.chart_style import clinic_zone
 from ..workers import TaskRunner
+from ..error_messages import describe_error
 
 JOB_COLUMNS = ("Job", "Applies to", "Last run", "Result", "Failures", "Next run", "Last error")
 
@@ -81,7 +84,7 @@ class GlucoseStorageHealthView(QWidget):
         self._runner.run(lambda state: self._fetch(), self.show_snapshot, self._on_error)
 
     def _on_error(self, exc: BaseException) -> None:
-        self.summary.setText(f"<span style='color:#c62828'>Could not read the storage state: {exc}</span>")
+        self.summary.setText(f"<span style='color:#c62828'>{html.escape(describe_error(exc, 'read the storage state'))}</span>")
 
     def _when(self, moment: datetime | None) -> str:
         return "—" if moment is None else moment.astimezone(self._zone).strftime("%d %b %Y %H:%M")

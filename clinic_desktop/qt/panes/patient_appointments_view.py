@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
-from ...domain.errors import DomainError
 from ..workers import TaskRunner
 from .calendar_list_view import AppointmentTable
 from ...domain.changes import ChangeKind
+from ..error_messages import describe_error
 
 
 class PatientAppointmentsView(QWidget):
@@ -53,7 +53,7 @@ class PatientAppointmentsView(QWidget):
         self.summary.setStyleSheet("color: #8a1c1c; font-weight: bold" if noshow >= 2 else "")
 
     def _failed(self, exc: BaseException) -> None:
-        self.summary.setText(exc.message if isinstance(exc, DomainError) else "Appointments could not be loaded.")
+        self.summary.setText(describe_error(exc, "load the appointments"))
 
     def _on_changed(self, changes) -> None:  # noqa: ANN001
         if changes.touches(ChangeKind.APPOINTMENT):

@@ -38,6 +38,7 @@ from ..models.patient_table_model import CLINICAL_COLUMNS, COL_NAME, ID_ROLE, Pa
 from ..workers import TaskRunner
 from ...services.patient_export import export_patient_list
 from ...domain.changes import ChangeKind
+from ..error_messages import describe_error
 
 SEARCH_DEBOUNCE_MS = 250
 
@@ -292,7 +293,7 @@ class PatientListPane(QWidget):
         self._show_error(exc)
 
     def _show_error(self, exc: BaseException) -> None:
-        message = exc.message if isinstance(exc, DomainError) else "Something went wrong; the list was not changed."
+        message = describe_error(exc, "change the list")
         self.status.setText(message)
         if self.isVisible() and not isinstance(exc, DomainError):
             QMessageBox.warning(self, "Patients", message)

@@ -7,6 +7,8 @@ review, computed from daily aggregates). Double-click or "Open charts" emits `op
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -31,6 +33,7 @@ from ..models.review_worklist_model import (
 )
 from ..workers import TaskRunner
 from .glucose_gateway import GlucoseGateway, PatientChoice
+from ..error_messages import describe_error
 
 REFRESH_KINDS = frozenset({ChangeKind.GLUCOSE_READING, ChangeKind.EMERGENCY_EVENT, ChangeKind.PATIENT_REVIEW,
                            ChangeKind.PATIENT, ChangeKind.MEDICATION})
@@ -101,7 +104,7 @@ class ReviewWorklistPane(QWidget):
         self.status.setText(f"{len(rows)} {noun}, {urgent} outside targets or with events.")
 
     def _on_error(self, exc: BaseException) -> None:
-        self.status.setText(f"<span style='color:#c62828'>Could not load the worklist: {exc}</span>")
+        self.status.setText(f"<span style='color:#c62828'>{html.escape(describe_error(exc, 'load the worklist'))}</span>")
 
     def _on_changes(self, changes: ChangeSet) -> None:
         if changes.touches_any(REFRESH_KINDS):
@@ -130,4 +133,4 @@ class ReviewWorklistPane(QWidget):
 
     def _on_review_error(self, exc: BaseException) -> None:
         self.review_button.setEnabled(True)
-        self.status.setText(f"<span style='color:#c62828'>Not marked reviewed: {exc}</span>")
+        self.status.setText(f"<span style='color:#c62828'>{html.escape(describe_error(exc, 'mark the patient reviewed'))}</span>")

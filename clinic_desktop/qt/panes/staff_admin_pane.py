@@ -20,11 +20,12 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain.enums import Role
-from ...domain.errors import DomainError, ValidationError
+from ...domain.errors import ValidationError
 from ...services.staff_service import StaffDTO
 from ..app_context import AppContext
 from ..workers import TaskRunner
 from ...domain.changes import ChangeKind
+from ..error_messages import describe_error
 
 COL_NAME, COL_USERNAME, COL_ROLE, COL_STATE = range(4)
 HEADERS = ("Full name", "User name", "Role", "State")
@@ -105,7 +106,7 @@ class NewAccountDialog(QDialog):
             for problem in exc.problems:
                 self.errors.get(problem.field or "", self.message).setText(problem.message)
         else:
-            self.message.setText(str(exc) if isinstance(exc, DomainError) else "The account could not be created.")
+            self.message.setText(describe_error(exc, "create the account"))
 
 
 class StaffAdminPane(QWidget):
@@ -155,7 +156,7 @@ class StaffAdminPane(QWidget):
 
     def _show_error(self, exc: BaseException) -> None:
         self.status.setStyleSheet("color: #b00020;")
-        self.status.setText(str(exc) if isinstance(exc, DomainError) else "The action failed. Try again.")
+        self.status.setText(describe_error(exc, "change the account"))
 
     def _done(self, text: str):  # noqa: ANN202
         def report(_result: object) -> None:

@@ -36,10 +36,11 @@ from ...config import secrets
 from ...config.settings import LOCAL_KIND, SERVER_KIND, ConnectionProfile, SettingsStore, validate_profile_name
 from ...db.connection_check import CheckReport, check_connection
 from ...db.engine import target_for_profile
-from ...domain.errors import DomainError, ValidationError
+from ...domain.errors import ValidationError
 from ...runtime import Runtime, migrate_with_owner, open_profile
 from ...services.staff_service import StaffService
 from ..workers import TaskRunner
+from ..error_messages import describe_error
 
 PAGE_WHERE, PAGE_SERVER, PAGE_PREPARE, PAGE_CLINIC = range(4)
 ERROR_STYLE = "color: #b00020;"
@@ -181,7 +182,7 @@ class ServerPage(QWizardPage):
     def _on_error(self, exc: BaseException) -> None:
         self.check_button.setEnabled(True)
         self.result.setStyleSheet(ERROR_STYLE)
-        self.result.setText(f"The check could not run: {exc}")
+        self.result.setText(describe_error(exc, "run the connection check"))
 
     def isComplete(self) -> bool:  # noqa: N802 - Qt override
         return self.report is not None and self.report.ok
@@ -278,7 +279,7 @@ class PreparePage(QWizardPage):
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.status.setStyleSheet(ERROR_STYLE)
-        self.status.setText(str(exc) if isinstance(exc, DomainError) else f"Preparing the database failed: {exc}")
+        self.status.setText(describe_error(exc, "prepare the database"))
         self.retry.show()
 
     def isComplete(self) -> bool:  # noqa: N802 - Qt override
@@ -369,7 +370,7 @@ class ClinicPage(QWizardPage):
         else:
             self._show_errors({})
             self.status.setStyleSheet(ERROR_STYLE)
-            self.status.setText(str(exc) if isinstance(exc, DomainError) else f"The clinic could not be created: {exc}")
+            self.status.setText(describe_error(exc, "create the clinic"))
 
 
 class SetupWizard(QWizard):
