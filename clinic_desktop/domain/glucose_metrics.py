@@ -11,11 +11,11 @@ consensus leaves a choice, so our figures can be checked against `iglu-python`:
   of the risk where f < 0 (LBGI) or f > 0 (HBGI);
 - MODD (Service 1980): mean |g(t) − g(t − 24 h)| on a 5-minute grid, linearly interpolated
   within gaps of at most 45 minutes (iglu's CGMS2DayByDay defaults), on local wall-clock time;
-- MAGE: Service et al. 1970 as usually implemented ("MAGE-original"): turning points of the
-  trace, excursions between consecutive peak and nadir that exceed one SD of the window, and
-  the mean amplitude of the excursions in the direction of the first qualifying one. iglu's
-  default is a different algorithm (moving-average crossings, Fernandes 2022), so MAGE is not
-  among the figures compared with it.
+- MAGE: iglu's default, the moving-average algorithm of Fernandes et al. 2022 (short and long
+  moving averages of 5 and 32 points on a 5-minute grid, excursions between their crossings,
+  the trace split into segments at gaps over 3 hours, MAGE+ and MAGE− averaged with segment
+  durations as weights); see `mage.py`. Not Service 1970 over the raw readings, which ignores
+  time and lets an excursion run across a sensor gap.
 Data sufficiency: at least 14 days of wear (first to last reading) and at least 70 % of possible
 readings in the window.
 """
@@ -25,6 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from .mage import mage as moving_average_mage
 
 SUFFICIENT_DAYS = 14
 SUFFICIENT_ACTIVE_PERCENT = 70.0
@@ -137,46 +139,6 @@ def modd(times_s: np.ndarray, values: np.ndarray) -> float | None:
     return float(diffs.mean()) if diffs.size else None
 
 
-def _turning_points(g: np.ndarray) -> np.ndarray:
-    """Indices of local peaks and nadirs (plateaus collapsed), with both ends."""
-    keep = np.concatenate(([True], np.diff(g) != 0))
-    idx = np.nonzero(keep)[0]
-    v = g[idx]
-    if v.size < 3:
-        return idx
-    d = np.sign(np.diff(v))
-    turn = np.nonzero(d[1:] != d[:-1])[0] + 1
-    return np.concatenate(([idx[0]], idx[turn], [idx[-1]]))
-
-
-def mage_service(values: np.ndarray) -> float | None:
-    """MAGE by Service 1970: mean amplitude of peak-nadir excursions larger than one SD."""
-    g = np.asarray(values, dtype=float)
-    g = g[~np.isnan(g)]
-    if g.size < 3:
-        return None
-    sd = float(np.std(g, ddof=1))
-    if sd == 0:
-        return None
-    extrema = g[_turning_points(g)]
-    # Merge excursions smaller than 1 SD into their neighbours: keep only alternating extrema
-    # whose distance from the previously kept one exceeds the SD.
-    kept = [extrema[0]]
-    for value in extrema[1:]:
-        if len(kept) >= 2 and (value - kept[-1]) * (kept[-1] - kept[-2]) > 0:
-            kept[-1] = value  # same direction: extend the current excursion
-        elif abs(value - kept[-1]) > sd:
-            kept.append(value)
-        # else: a counter-move smaller than 1 SD is noise, not an excursion
-    amplitudes = np.diff(np.array(kept))
-    amplitudes = amplitudes[np.abs(amplitudes) > sd]
-    if amplitudes.size == 0:
-        return None
-    first_up = amplitudes[0] > 0
-    chosen = amplitudes[amplitudes > 0] if first_up else -amplitudes[amplitudes < 0]
-    return float(chosen.mean())
-
-
 def compute_metrics(times_s: np.ndarray, values: np.ndarray, *, window_seconds: float,
                     interval_seconds: float = CGM_INTERVAL_SECONDS) -> CgmMetrics:
     """All consensus metrics for readings at wall-clock `times_s` (sorted) in a window of that length."""
@@ -197,5 +159,5 @@ def compute_metrics(times_s: np.ndarray, values: np.ndarray, *, window_seconds: 
     return CgmMetrics(
         readings=n, days_with_data=days, percent_active=active, sufficient=sufficient, mean=mean, sd=sd,
         cv=100.0 * sd / mean if sd is not None else None, gmi=gmi_percent(mean), ranges=ranges,
-        gri=gri(ranges), mage=mage_service(g), modd=modd(t, g), lbgi=lbgi, hbgi=hbgi,
+        gri=gri(ranges), mage=moving_average_mage(t, g), modd=modd(t, g), lbgi=lbgi, hbgi=hbgi,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from clinic_desktop.domain.glucose_metrics import (compute_metrics, gmi_percent, gri, lbgi_hbgi, mage_service, modd,
+from clinic_desktop.domain.glucose_metrics import (compute_metrics, gmi_percent, gri, lbgi_hbgi, modd,
                                                    range_percents)
 
 DAY = 86400.0
@@ -66,9 +66,24 @@ def test_modd_does_not_interpolate_across_a_sensor_gap():
 def test_mage_of_a_regular_swing_is_its_peak_to_nadir_amplitude():
     t = grid(2)
     g = 150 - 60 * np.cos(2 * np.pi * t / (DAY / 4))  # from a nadir: 4 swings a day, 120 mg/dL each
-    assert mage_service(g) == pytest.approx(120.0, rel=0.01)
+    assert compute_metrics(t, g, window_seconds=2 * DAY).mage == pytest.approx(120.0, rel=0.01)
     noisy = g + np.where(np.arange(t.size) % 2 == 0, 3.0, -3.0)  # small wiggles are not excursions
-    assert mage_service(noisy) == pytest.approx(126.0, rel=0.02)
+    assert compute_metrics(t, noisy, window_seconds=2 * DAY).mage == pytest.approx(126.0, rel=0.02)
+
+
+def swing(t: np.ndarray) -> np.ndarray:
+    """±20 mg/dL, four times a day."""
+    return 20 * np.sin(2 * np.pi * t / (DAY / 4))
+
+
+def test_mage_does_not_count_the_jump_across_a_sensor_gap():
+    """Swings of 40 mg/dL around 100, a week without readings, then the same swings around 250."""
+    before = grid(3)
+    after = before + 10 * DAY
+    t = np.concatenate([before, after])
+    g = np.concatenate([100.0 + swing(before), 250.0 + swing(after)])
+    m = compute_metrics(t, g, window_seconds=13 * DAY)
+    assert m.mage == pytest.approx(40.0, rel=0.05)  # not the 150 mg/dL step between the two weeks
 
 
 def test_sufficiency_needs_14_days_and_70_percent():

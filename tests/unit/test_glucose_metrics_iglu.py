@@ -4,8 +4,8 @@ Dataset: a realistic 14-day 5-minute CGM trace built with a fixed seed (daily rh
 sensor noise, two sensor gaps, a nocturnal hypo and a hyper episode, values clipped to the
 sensor's 40–400 mg/dL). iglu-python ships no example data, so it is generated here.
 Tolerance: 1e-9 relative for the closed-form metrics (mean, CV, GMI, ranges, GRI, LBGI, HBGI);
-0.1 % for MODD, whose interpolation grid differs by a point at the ends. MAGE is not compared:
-iglu's default is the moving-average algorithm (Fernandes 2022), ours is Service 1970.
+0.1 % for MODD, whose interpolation grid differs by a point at the ends; MAGE (iglu's default,
+the moving-average algorithm of Fernandes 2022) on a demo trace with a 6.7-day sensor gap.
 """
 
 from __future__ import annotations
@@ -61,3 +61,28 @@ def test_metrics_match_iglu():
     assert m.ranges.very_high == pytest.approx(one(above, "above_250"), **close)
     assert m.modd == pytest.approx(one(iglu.modd(df.copy()), "MODD"), rel=1e-3)
     assert m.ranges.very_low > 0 and m.ranges.very_high > 0  # the comparison covers every band
+
+
+def demo_trace_with_a_long_gap():
+    """A demo patient's 17 days of CGM (our demo generator) with 6.7 days missing in the middle."""
+    from datetime import datetime
+
+    from clinic_desktop.domain.cgm_simulation import PROFILES, simulate_cgm
+
+    stamps, g = simulate_cgm(datetime(2026, 3, 2, 16, 50), 17, profile=PROFILES["variable"], seed=3)
+    secs = stamps.astype("datetime64[s]").astype(np.int64).astype(float)
+    gap = (secs > secs[0] + 5.2 * 86400) & (secs < secs[0] + 11.9 * 86400)
+    return secs[~gap], g[~gap]
+
+
+def test_mage_is_computed_per_segment_across_a_long_gap_like_iglu():
+    secs, g = demo_trace_with_a_long_gap()
+    assert np.diff(secs).max() / 86400 == pytest.approx(6.7, abs=0.01)
+    df = pd.DataFrame({"id": "demo", "time": pd.to_datetime(secs, unit="s"), "gl": g})
+    ours = compute_metrics(secs, g, window_seconds=17 * 86400).mage
+    assert ours == pytest.approx(one(iglu.mage(df), "MAGE"), rel=1e-9)
+    # Per segment: the duration-weighted mean of each side's own MAGE, nothing across the gap.
+    sides = [secs < secs[0] + 6 * 86400, secs > secs[0] + 11 * 86400]
+    parts = [compute_metrics(secs[s], g[s], window_seconds=17 * 86400).mage for s in sides]
+    spans = [np.ptp(secs[s]) for s in sides]
+    assert ours == pytest.approx(np.average(parts, weights=spans), rel=1e-9)
