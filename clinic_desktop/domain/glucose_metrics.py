@@ -7,8 +7,9 @@ consensus leaves a choice, so our figures can be checked against `iglu-python`:
 - mean: arithmetic mean of readings (not time-weighted); CV: 100 × sample SD (n − 1) / mean;
 - GMI % = 3.31 + 0.02392 × mean mg/dL (Bergenstal 2018);
 - GRI = 3.0 VLow + 2.4 Low + 1.6 VHigh + 0.8 High, capped at 100 (Klonoff 2023);
-- LBGI / HBGI (Kovatchev): f = 1.509 (ln(g)^1.084 − 5.381), risk 10 f², mean over all readings
-  of the risk where f < 0 (LBGI) or f > 0 (HBGI);
+- LBGI / HBGI (Kovatchev): f = 1.509 (ln(g)^1.084 − 5.381) with g in mg/dL, risk 10 f², summed
+  over readings below 112.5 mg/dL (LBGI) or at or above it (HBGI) and divided by all readings,
+  exactly as iglu-python's lbgi/hbgi (R iglu writes 10 × 1.509² as 22.77);
 - MODD (Service 1980): mean |g(t) − g(t − 24 h)| on a 5-minute grid, linearly interpolated
   within gaps of at most 45 minutes (iglu's CGMS2DayByDay defaults), on local wall-clock time;
 - MAGE: iglu's default, the moving-average algorithm of Fernandes et al. 2022 (short and long
@@ -34,6 +35,7 @@ SUFFICIENT_DAYS_SLACK = 1 / 24  # a 14-day window ending "now" holds 14 days les
 CGM_INTERVAL_SECONDS = 300.0
 MODD_GRID_SECONDS = 300.0
 MODD_MAX_GAP_SECONDS = 45 * 60.0
+LBGI_HBGI_SPLIT_MGDL = 112.5  # iglu: LBGI over g < 112.5, HBGI over g >= 112.5
 
 
 @dataclass(frozen=True)
@@ -101,11 +103,17 @@ def gri(r: RangePercents) -> float:
 
 
 def lbgi_hbgi(values: np.ndarray) -> tuple[float, float]:
-    """Kovatchev's low and high blood glucose indices."""
+    """Kovatchev's low and high blood glucose indices, in iglu's form (values in mg/dL).
+
+    f = 1.509 (ln(g)^1.084 − 5.381); LBGI = 10 Σ min(f, 0)² over g < 112.5 / n and
+    HBGI = 10 Σ max(f, 0)² over g >= 112.5 / n (iglu-python lbgi.py, hbgi.py). 10 × 1.509² is
+    R iglu's 22.77. The split at 112.5 mg/dL is iglu's; the curve's own zero is at 112.517.
+    """
     g = np.asarray(values, dtype=float)
     f = 1.509 * (np.log(g) ** 1.084 - 5.381)
-    risk = 10.0 * f * f
-    return float(np.mean(np.where(f < 0, risk, 0.0))), float(np.mean(np.where(f > 0, risk, 0.0)))
+    low = np.where(g < LBGI_HBGI_SPLIT_MGDL, np.minimum(f, 0.0), 0.0)
+    high = np.where(g >= LBGI_HBGI_SPLIT_MGDL, np.maximum(f, 0.0), 0.0)
+    return float(10.0 * np.sum(low * low) / g.size), float(10.0 * np.sum(high * high) / g.size)
 
 
 def regular_grid(times_s: np.ndarray, values: np.ndarray, *, step: float = MODD_GRID_SECONDS,

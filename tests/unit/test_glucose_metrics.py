@@ -42,9 +42,15 @@ def test_lbgi_hbgi_against_the_kovatchev_formula():
     g = np.array([40.0, 70.0, 112.5, 200.0, 400.0])
     f = 1.509 * (np.log(g) ** 1.084 - 5.381)
     lbgi, hbgi = lbgi_hbgi(g)
-    assert lbgi == pytest.approx(np.sum(10 * f[f < 0] ** 2) / g.size)
-    assert hbgi == pytest.approx(np.sum(10 * f[f > 0] ** 2) / g.size)
-    assert lbgi_hbgi(np.full(5, 112.5))[0] < 0.01  # ~112.5 mg/dL is the risk function's zero
+    assert lbgi == pytest.approx(np.sum(10 * f[g < 112.5] ** 2) / g.size)
+    assert hbgi == pytest.approx(np.sum(10 * f[g >= 112.5] ** 2) / g.size)
+
+
+def test_lbgi_hbgi_split_at_112_5_mgdl_as_iglu_does():
+    """iglu counts g < 112.5 as low risk and g >= 112.5 as high (the risk curve's zero is 112.517)."""
+    at_split = np.full(4, 112.5)  # 6.25 mmol/L
+    assert lbgi_hbgi(at_split) == (0.0, 0.0)
+    assert lbgi_hbgi(np.full(4, 112.49))[0] > 0 and lbgi_hbgi(np.full(4, 112.6))[1] > 0
 
 
 def test_modd_is_zero_for_a_repeating_day_and_the_shift_otherwise():
