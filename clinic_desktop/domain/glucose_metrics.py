@@ -10,8 +10,9 @@ consensus leaves a choice, so our figures can be checked against `iglu-python`:
 - LBGI / HBGI (Kovatchev): f = 1.509 (ln(g)^1.084 − 5.381) with g in mg/dL, risk 10 f², summed
   over readings below 112.5 mg/dL (LBGI) or at or above it (HBGI) and divided by all readings,
   exactly as iglu-python's lbgi/hbgi (R iglu writes 10 × 1.509² as 22.77);
-- MODD (Service 1980): mean |g(t) − g(t − 24 h)| on a 5-minute grid, linearly interpolated
-  within gaps of at most 45 minutes (iglu's CGMS2DayByDay defaults), on local wall-clock time;
+- MODD (Service 1980): mean |g(t) − g(t − 24 h)| on iglu's day-by-day grid (`cgm_grid`) at the
+  sensor's most common interval, linearly interpolated within gaps of at most 45 minutes
+  (CGMS2DayByDay's defaults), on local wall-clock time;
 - MAGE: iglu's default, the moving-average algorithm of Fernandes et al. 2022 (short and long
   moving averages of 5 and 32 points on a 5-minute grid, excursions between their crossings,
   the trace split into segments at gaps over 3 hours, MAGE+ and MAGE− averaged with segment
@@ -27,14 +28,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .cgm_grid import DAY_SECONDS, day_grid, most_common_interval
 from .mage import mage as moving_average_mage
 
 SUFFICIENT_DAYS = 14
 SUFFICIENT_ACTIVE_PERCENT = 70.0
 SUFFICIENT_DAYS_SLACK = 1 / 24  # a 14-day window ending "now" holds 14 days less the last minutes
 CGM_INTERVAL_SECONDS = 300.0
-MODD_GRID_SECONDS = 300.0
-MODD_MAX_GAP_SECONDS = 45 * 60.0
 LBGI_HBGI_SPLIT_MGDL = 112.5  # iglu: LBGI over g < 112.5, HBGI over g >= 112.5
 
 
@@ -116,33 +116,15 @@ def lbgi_hbgi(values: np.ndarray) -> tuple[float, float]:
     return float(10.0 * np.sum(low * low) / g.size), float(10.0 * np.sum(high * high) / g.size)
 
 
-def regular_grid(times_s: np.ndarray, values: np.ndarray, *, step: float = MODD_GRID_SECONDS,
-                 max_gap: float = MODD_MAX_GAP_SECONDS) -> tuple[float, np.ndarray]:
-    """Values interpolated onto a grid of `step` seconds from the first day's midnight (NaN in long gaps).
-
-    `times_s` are wall-clock seconds (local midnight at multiples of 86400), sorted.
-    """
-    t = np.asarray(times_s, dtype=float)
-    g = np.asarray(values, dtype=float)
-    day0 = np.floor(t[0] / 86400.0) * 86400.0
-    end = np.ceil((t[-1] + 1) / 86400.0) * 86400.0
-    grid = np.arange(day0, end, step)
-    out = np.interp(grid, t, g, left=np.nan, right=np.nan)
-    gaps = np.nonzero(np.diff(t) > max_gap)[0]
-    for i in gaps:  # no interpolation across a gap: the sensor was off
-        out[(grid > t[i]) & (grid < t[i + 1])] = np.nan
-    return day0, out
-
-
 def modd(times_s: np.ndarray, values: np.ndarray) -> float | None:
-    """Mean of daily differences (lag 1 day) on the interpolated 5-minute grid."""
+    """Mean of daily differences (lag 1 day) on iglu's grid at the sensor's own interval."""
     if len(values) < 2:
         return None
-    _, grid = regular_grid(times_s, values)
-    shift = int(86400 / MODD_GRID_SECONDS)
-    if grid.size <= shift:
+    grid = day_grid(times_s, values, step=most_common_interval(times_s))
+    shift = int(DAY_SECONDS / grid.step)
+    if grid.values.size <= shift:
         return None
-    diffs = np.abs(grid[shift:] - grid[:-shift])
+    diffs = np.abs(grid.values[shift:] - grid.values[:-shift])
     diffs = diffs[~np.isnan(diffs)]
     return float(diffs.mean()) if diffs.size else None
 

@@ -86,3 +86,13 @@ def test_mage_is_computed_per_segment_across_a_long_gap_like_iglu():
     parts = [compute_metrics(secs[s], g[s], window_seconds=17 * 86400).mage for s in sides]
     spans = [np.ptp(secs[s]) for s in sides]
     assert ours == pytest.approx(np.average(parts, weights=spans), rel=1e-9)
+
+
+def test_modd_matches_iglu_on_15_minute_readings_from_midnight():
+    """A Libre-like trace (every 15 min) whose first reading is at midnight: iglu's grid exactly."""
+    rng = np.random.default_rng(5)
+    secs = pd.Timestamp("2024-03-01").timestamp() + np.arange(4 * 96) * 900.0
+    g = np.round(140 + 50 * np.sin(np.arange(secs.size) / 9.0) + rng.normal(0, 15, secs.size))
+    df = pd.DataFrame({"id": "libre", "time": pd.to_datetime(secs, unit="s"), "gl": g})
+    ours = compute_metrics(secs, g, window_seconds=4 * 86400).modd
+    assert ours == pytest.approx(one(iglu.modd(df), "MODD"), rel=1e-9)
