@@ -18,8 +18,8 @@ consensus leaves a choice, so our figures can be checked against `iglu-python`:
   the trace split into segments at gaps over 3 hours, MAGE+ and MAGE− averaged with segment
   durations as weights); see `mage.py`. Not Service 1970 over the raw readings, which ignores
   time and lets an excursion run across a sensor gap.
-Data sufficiency: at least 14 days of wear (first to last reading) and at least 70 % of possible
-readings in the window.
+Data sufficiency (14 days, 70 % of possible readings) is one rule with one rounding, in
+`data_sufficiency.py`.
 """
 
 from __future__ import annotations
@@ -29,11 +29,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .cgm_grid import DAY_SECONDS, day_grid, most_common_interval
+from .data_sufficiency import DataSufficiency, assess_sufficiency
 from .mage import mage as moving_average_mage
 
-SUFFICIENT_DAYS = 14
-SUFFICIENT_ACTIVE_PERCENT = 70.0
-SUFFICIENT_DAYS_SLACK = 1 / 24  # a 14-day window ending "now" holds 14 days less the last minutes
 CGM_INTERVAL_SECONDS = 300.0
 LBGI_HBGI_SPLIT_MGDL = 112.5  # iglu: LBGI over g < 112.5, HBGI over g >= 112.5
 
@@ -62,9 +60,7 @@ class CgmMetrics:
     """Everything the metrics panel shows, in mg/dL or percent; None where there is too little data."""
 
     readings: int
-    days_with_data: float
-    percent_active: float
-    sufficient: bool
+    sufficiency: DataSufficiency
     mean: float | None
     sd: float | None
     cv: float | None
@@ -129,25 +125,32 @@ def modd(times_s: np.ndarray, values: np.ndarray) -> float | None:
     return float(diffs.mean()) if diffs.size else None
 
 
+def data_sufficiency(times_s: np.ndarray, *, window_seconds: float,
+                     interval_seconds: float = CGM_INTERVAL_SECONDS) -> DataSufficiency:
+    """Days of data (first to last reading, within the window) and % of possible readings, judged."""
+    t = np.asarray(times_s, dtype=float)
+    if t.size == 0:
+        return assess_sufficiency(days=0.0, active_percent=0.0)
+    possible = max(window_seconds / interval_seconds, 1.0)
+    days = min(window_seconds, float(t[-1] - t[0])) / DAY_SECONDS
+    return assess_sufficiency(days=days, active_percent=min(100.0, 100.0 * t.size / possible))
+
+
 def compute_metrics(times_s: np.ndarray, values: np.ndarray, *, window_seconds: float,
                     interval_seconds: float = CGM_INTERVAL_SECONDS) -> CgmMetrics:
     """All consensus metrics for readings at wall-clock `times_s` (sorted) in a window of that length."""
     t = np.asarray(times_s, dtype=float)
     g = np.asarray(values, dtype=float)
     n = int(g.size)
-    possible = max(window_seconds / interval_seconds, 1.0)
-    # Days of data: the span the sensor was worn (first to last reading), within the window.
-    days = min(window_seconds, float(t[-1] - t[0]) + interval_seconds) / 86400.0 if n else 0.0
-    active = min(100.0, 100.0 * n / possible)
-    sufficient = days >= SUFFICIENT_DAYS - SUFFICIENT_DAYS_SLACK and active >= SUFFICIENT_ACTIVE_PERCENT
+    sufficiency = data_sufficiency(t, window_seconds=window_seconds, interval_seconds=interval_seconds)
     if n == 0:
-        return CgmMetrics(0, 0.0, 0.0, False, None, None, None, None, None, None, None, None, None, None)
+        return CgmMetrics(0, sufficiency, None, None, None, None, None, None, None, None, None, None)
     mean = float(g.mean())
     sd = float(np.std(g, ddof=1)) if n > 1 else None
     ranges = range_percents(g)
     lbgi, hbgi = lbgi_hbgi(g)
     return CgmMetrics(
-        readings=n, days_with_data=days, percent_active=active, sufficient=sufficient, mean=mean, sd=sd,
+        readings=n, sufficiency=sufficiency, mean=mean, sd=sd,
         cv=100.0 * sd / mean if sd is not None else None, gmi=gmi_percent(mean), ranges=ranges,
         gri=gri(ranges), mage=moving_average_mage(t, g), modd=modd(t, g), lbgi=lbgi, hbgi=hbgi,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from clinic_desktop.domain.data_sufficiency import assess_sufficiency
 from clinic_desktop.domain.glucose_metrics import (compute_metrics, gmi_percent, gri, lbgi_hbgi, modd,
                                                    range_percents)
 
@@ -95,20 +96,36 @@ def test_mage_does_not_count_the_jump_across_a_sensor_gap():
 def test_sufficiency_needs_14_days_and_70_percent():
     t = grid(14)
     g = np.full(t.size, 120.0)
-    assert compute_metrics(t, g, window_seconds=14 * DAY).sufficient
-    assert not compute_metrics(t[: t.size // 2], g[: t.size // 2], window_seconds=14 * DAY).sufficient
-    sparse = compute_metrics(t[::2], g[::2], window_seconds=14 * DAY)
-    assert sparse.percent_active == pytest.approx(50.0) and not sparse.sufficient
+    assert compute_metrics(t, g, window_seconds=14 * DAY).sufficiency.met
+    half = compute_metrics(t[: t.size // 2], g[: t.size // 2], window_seconds=14 * DAY).sufficiency
+    assert not half.met and not half.days_met and half.days == 7.0
+    sparse = compute_metrics(t[::2], g[::2], window_seconds=14 * DAY).sufficiency
+    assert sparse.active_percent == 50.0 and sparse.days_met and not sparse.active_met and not sparse.met
 
 
 def test_no_readings_gives_no_figures():
     m = compute_metrics(np.array([]), np.array([]), window_seconds=DAY)
-    assert m.readings == 0 and m.mean is None and m.ranges is None and not m.sufficient
+    assert m.readings == 0 and m.mean is None and m.ranges is None and not m.sufficiency.met
+    assert (m.sufficiency.days, m.sufficiency.active_percent) == (0.0, 0.0)
 
 
 def test_days_of_data_is_the_worn_span_within_the_window():
     t = grid(14) + 3600.0 * 7  # not aligned on midnight: touches 15 calendar days
     m = compute_metrics(t, np.full(t.size, 120.0), window_seconds=14 * DAY)
-    assert m.days_with_data == pytest.approx(14.0) and m.sufficient
+    assert m.sufficiency.days == 14.0 and m.sufficiency.met
     short = compute_metrics(t[:288], np.full(288, 120.0), window_seconds=14 * DAY)
-    assert short.days_with_data == pytest.approx(1.0)
+    assert short.sufficiency.days == 1.0
+
+
+@pytest.mark.parametrize("days", [13.94, 13.95, 13.96, 13.999, 14.0, 14.04])
+def test_the_verdict_is_taken_on_the_days_as_shown(days):
+    s = assess_sufficiency(days=days, active_percent=99.0)
+    assert s.days_met == (float(s.days_text) >= 14.0)
+    assert s.days_text == ("14.0" if days >= 13.96 else "13.9")
+
+
+@pytest.mark.parametrize("percent", [69.94, 69.95, 69.96, 70.0])
+def test_the_active_verdict_is_taken_on_the_percent_as_shown(percent):
+    s = assess_sufficiency(days=14.0, active_percent=percent)
+    assert s.active_met == (float(s.active_text.removesuffix(" %")) >= 70.0)
+    assert s.active_text in ("69.9 %", "70.0 %")
