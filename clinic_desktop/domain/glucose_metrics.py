@@ -7,17 +7,19 @@ consensus leaves a choice, so our figures can be checked against `iglu-python`:
 - mean: arithmetic mean of readings (not time-weighted); CV: 100 × sample SD (n − 1) / mean;
 - GMI % = 3.31 + 0.02392 × mean mg/dL (Bergenstal 2018);
 - GRI = 3.0 VLow + 2.4 Low + 1.6 VHigh + 0.8 High, capped at 100 (Klonoff 2023);
-- LBGI / HBGI (Kovatchev): f = 1.509 (ln(g)^1.084 − 5.381), risk 10 f², mean over all readings
-  of the risk where f < 0 (LBGI) or f > 0 (HBGI);
-- MODD (Service 1980): mean |g(t) − g(t − 24 h)| on a 5-minute grid, linearly interpolated
-  within gaps of at most 45 minutes (iglu's CGMS2DayByDay defaults), on local wall-clock time;
-- MAGE: Service et al. 1970 as usually implemented ("MAGE-original"): turning points of the
-  trace, excursions between consecutive peak and nadir that exceed one SD of the window, and
-  the mean amplitude of the excursions in the direction of the first qualifying one. iglu's
-  default is a different algorithm (moving-average crossings, Fernandes 2022), so MAGE is not
-  among the figures compared with it.
-Data sufficiency: at least 14 days of wear (first to last reading) and at least 70 % of possible
-readings in the window.
+- LBGI / HBGI (Kovatchev): f = 1.509 (ln(g)^1.084 − 5.381) with g in mg/dL, risk 10 f², summed
+  over readings below 112.5 mg/dL (LBGI) or at or above it (HBGI) and divided by all readings,
+  exactly as iglu-python's lbgi/hbgi (R iglu writes 10 × 1.509² as 22.77);
+- MODD (Service 1980): mean |g(t) − g(t − 24 h)| on iglu's day-by-day grid (`cgm_grid`) at the
+  sensor's most common interval, linearly interpolated within gaps of at most 45 minutes
+  (CGMS2DayByDay's defaults), on local wall-clock time;
+- MAGE: iglu's default, the moving-average algorithm of Fernandes et al. 2022 (short and long
+  moving averages of 5 and 32 points on a 5-minute grid, excursions between their crossings,
+  the trace split into segments at gaps over 3 hours, MAGE+ and MAGE− averaged with segment
+  durations as weights); see `mage.py`. Not Service 1970 over the raw readings, which ignores
+  time and lets an excursion run across a sensor gap.
+Data sufficiency (14 days, 70 % of possible readings) is one rule with one rounding, in
+`data_sufficiency.py`.
 """
 
 from __future__ import annotations
@@ -26,12 +28,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-SUFFICIENT_DAYS = 14
-SUFFICIENT_ACTIVE_PERCENT = 70.0
-SUFFICIENT_DAYS_SLACK = 1 / 24  # a 14-day window ending "now" holds 14 days less the last minutes
+from .cgm_grid import DAY_SECONDS, day_grid, most_common_interval
+from .data_sufficiency import DataSufficiency, assess_sufficiency
+from .mage import mage as moving_average_mage
+
 CGM_INTERVAL_SECONDS = 300.0
-MODD_GRID_SECONDS = 300.0
-MODD_MAX_GAP_SECONDS = 45 * 60.0
+LBGI_HBGI_SPLIT_MGDL = 112.5  # iglu: LBGI over g < 112.5, HBGI over g >= 112.5
 
 
 @dataclass(frozen=True)
@@ -58,9 +60,7 @@ class CgmMetrics:
     """Everything the metrics panel shows, in mg/dL or percent; None where there is too little data."""
 
     readings: int
-    days_with_data: float
-    percent_active: float
-    sufficient: bool
+    sufficiency: DataSufficiency
     mean: float | None
     sd: float | None
     cv: float | None
@@ -99,82 +99,41 @@ def gri(r: RangePercents) -> float:
 
 
 def lbgi_hbgi(values: np.ndarray) -> tuple[float, float]:
-    """Kovatchev's low and high blood glucose indices."""
+    """Kovatchev's low and high blood glucose indices, in iglu's form (values in mg/dL).
+
+    f = 1.509 (ln(g)^1.084 − 5.381); LBGI = 10 Σ min(f, 0)² over g < 112.5 / n and
+    HBGI = 10 Σ max(f, 0)² over g >= 112.5 / n (iglu-python lbgi.py, hbgi.py). 10 × 1.509² is
+    R iglu's 22.77. The split at 112.5 mg/dL is iglu's; the curve's own zero is at 112.517.
+    """
     g = np.asarray(values, dtype=float)
     f = 1.509 * (np.log(g) ** 1.084 - 5.381)
-    risk = 10.0 * f * f
-    return float(np.mean(np.where(f < 0, risk, 0.0))), float(np.mean(np.where(f > 0, risk, 0.0)))
-
-
-def regular_grid(times_s: np.ndarray, values: np.ndarray, *, step: float = MODD_GRID_SECONDS,
-                 max_gap: float = MODD_MAX_GAP_SECONDS) -> tuple[float, np.ndarray]:
-    """Values interpolated onto a grid of `step` seconds from the first day's midnight (NaN in long gaps).
-
-    `times_s` are wall-clock seconds (local midnight at multiples of 86400), sorted.
-    """
-    t = np.asarray(times_s, dtype=float)
-    g = np.asarray(values, dtype=float)
-    day0 = np.floor(t[0] / 86400.0) * 86400.0
-    end = np.ceil((t[-1] + 1) / 86400.0) * 86400.0
-    grid = np.arange(day0, end, step)
-    out = np.interp(grid, t, g, left=np.nan, right=np.nan)
-    gaps = np.nonzero(np.diff(t) > max_gap)[0]
-    for i in gaps:  # no interpolation across a gap: the sensor was off
-        out[(grid > t[i]) & (grid < t[i + 1])] = np.nan
-    return day0, out
+    low = np.where(g < LBGI_HBGI_SPLIT_MGDL, np.minimum(f, 0.0), 0.0)
+    high = np.where(g >= LBGI_HBGI_SPLIT_MGDL, np.maximum(f, 0.0), 0.0)
+    return float(10.0 * np.sum(low * low) / g.size), float(10.0 * np.sum(high * high) / g.size)
 
 
 def modd(times_s: np.ndarray, values: np.ndarray) -> float | None:
-    """Mean of daily differences (lag 1 day) on the interpolated 5-minute grid."""
+    """Mean of daily differences (lag 1 day) on iglu's grid at the sensor's own interval."""
     if len(values) < 2:
         return None
-    _, grid = regular_grid(times_s, values)
-    shift = int(86400 / MODD_GRID_SECONDS)
-    if grid.size <= shift:
+    grid = day_grid(times_s, values, step=most_common_interval(times_s))
+    shift = int(DAY_SECONDS / grid.step)
+    if grid.values.size <= shift:
         return None
-    diffs = np.abs(grid[shift:] - grid[:-shift])
+    diffs = np.abs(grid.values[shift:] - grid.values[:-shift])
     diffs = diffs[~np.isnan(diffs)]
     return float(diffs.mean()) if diffs.size else None
 
 
-def _turning_points(g: np.ndarray) -> np.ndarray:
-    """Indices of local peaks and nadirs (plateaus collapsed), with both ends."""
-    keep = np.concatenate(([True], np.diff(g) != 0))
-    idx = np.nonzero(keep)[0]
-    v = g[idx]
-    if v.size < 3:
-        return idx
-    d = np.sign(np.diff(v))
-    turn = np.nonzero(d[1:] != d[:-1])[0] + 1
-    return np.concatenate(([idx[0]], idx[turn], [idx[-1]]))
-
-
-def mage_service(values: np.ndarray) -> float | None:
-    """MAGE by Service 1970: mean amplitude of peak-nadir excursions larger than one SD."""
-    g = np.asarray(values, dtype=float)
-    g = g[~np.isnan(g)]
-    if g.size < 3:
-        return None
-    sd = float(np.std(g, ddof=1))
-    if sd == 0:
-        return None
-    extrema = g[_turning_points(g)]
-    # Merge excursions smaller than 1 SD into their neighbours: keep only alternating extrema
-    # whose distance from the previously kept one exceeds the SD.
-    kept = [extrema[0]]
-    for value in extrema[1:]:
-        if len(kept) >= 2 and (value - kept[-1]) * (kept[-1] - kept[-2]) > 0:
-            kept[-1] = value  # same direction: extend the current excursion
-        elif abs(value - kept[-1]) > sd:
-            kept.append(value)
-        # else: a counter-move smaller than 1 SD is noise, not an excursion
-    amplitudes = np.diff(np.array(kept))
-    amplitudes = amplitudes[np.abs(amplitudes) > sd]
-    if amplitudes.size == 0:
-        return None
-    first_up = amplitudes[0] > 0
-    chosen = amplitudes[amplitudes > 0] if first_up else -amplitudes[amplitudes < 0]
-    return float(chosen.mean())
+def data_sufficiency(times_s: np.ndarray, *, window_seconds: float,
+                     interval_seconds: float = CGM_INTERVAL_SECONDS) -> DataSufficiency:
+    """Days of data (first to last reading, within the window) and % of possible readings, judged."""
+    t = np.asarray(times_s, dtype=float)
+    if t.size == 0:
+        return assess_sufficiency(days=0.0, active_percent=0.0)
+    possible = max(window_seconds / interval_seconds, 1.0)
+    days = min(window_seconds, float(t[-1] - t[0])) / DAY_SECONDS
+    return assess_sufficiency(days=days, active_percent=min(100.0, 100.0 * t.size / possible))
 
 
 def compute_metrics(times_s: np.ndarray, values: np.ndarray, *, window_seconds: float,
@@ -183,19 +142,15 @@ def compute_metrics(times_s: np.ndarray, values: np.ndarray, *, window_seconds: 
     t = np.asarray(times_s, dtype=float)
     g = np.asarray(values, dtype=float)
     n = int(g.size)
-    possible = max(window_seconds / interval_seconds, 1.0)
-    # Days of data: the span the sensor was worn (first to last reading), within the window.
-    days = min(window_seconds, float(t[-1] - t[0]) + interval_seconds) / 86400.0 if n else 0.0
-    active = min(100.0, 100.0 * n / possible)
-    sufficient = days >= SUFFICIENT_DAYS - SUFFICIENT_DAYS_SLACK and active >= SUFFICIENT_ACTIVE_PERCENT
+    sufficiency = data_sufficiency(t, window_seconds=window_seconds, interval_seconds=interval_seconds)
     if n == 0:
-        return CgmMetrics(0, 0.0, 0.0, False, None, None, None, None, None, None, None, None, None, None)
+        return CgmMetrics(0, sufficiency, None, None, None, None, None, None, None, None, None, None)
     mean = float(g.mean())
     sd = float(np.std(g, ddof=1)) if n > 1 else None
     ranges = range_percents(g)
     lbgi, hbgi = lbgi_hbgi(g)
     return CgmMetrics(
-        readings=n, days_with_data=days, percent_active=active, sufficient=sufficient, mean=mean, sd=sd,
+        readings=n, sufficiency=sufficiency, mean=mean, sd=sd,
         cv=100.0 * sd / mean if sd is not None else None, gmi=gmi_percent(mean), ranges=ranges,
-        gri=gri(ranges), mage=mage_service(g), modd=modd(t, g), lbgi=lbgi, hbgi=hbgi,
+        gri=gri(ranges), mage=moving_average_mage(t, g), modd=modd(t, g), lbgi=lbgi, hbgi=hbgi,
     )

@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 import numpy as np
 
+from ..domain.data_sufficiency import DataSufficiency
 from ..domain.enums import EmergencyKind, EmergencyState, GlucoseUnit, ReadingContext, ReadingFlag, ReadingSource
 from .medication_dto import AdherenceFigure
 
@@ -86,9 +87,7 @@ class GlucoseMetrics:
     start: datetime
     end: datetime
     readings: int
-    days_with_data: float
-    percent_active: float
-    sufficient: bool  # >= 14 days and >= 70 % active
+    sufficiency: DataSufficiency  # days of data and % active as shown, and the consensus verdict
     mean_mgdl: float | None
     gmi_percent: float | None
     cv_percent: float | None

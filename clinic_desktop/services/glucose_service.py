@@ -65,8 +65,9 @@ def metrics_of(times: np.ndarray, values: np.ndarray, zone: ZoneInfo, start: dat
     m = compute_metrics(local_wall_seconds(times, zone), values, window_seconds=(end - start).total_seconds())
     r = m.ranges
     ranges = TimeInRanges(r.very_low, r.low, r.in_range, r.high, r.very_high) if r else None
-    return GlucoseMetrics(start, end, m.readings, m.days_with_data, m.percent_active, m.sufficient, m.mean,
-                          m.gmi, m.cv, m.sd, ranges, m.gri, m.mage, m.modd, m.lbgi, m.hbgi)
+    return GlucoseMetrics(start=start, end=end, readings=m.readings, sufficiency=m.sufficiency, mean_mgdl=m.mean,
+                          gmi_percent=m.gmi, cv_percent=m.cv, sd_mgdl=m.sd, ranges=ranges, gri=m.gri,
+                          mage_mgdl=m.mage, modd_mgdl=m.modd, lbgi=m.lbgi, hbgi=m.hbgi)
 
 
 class GlucoseService:

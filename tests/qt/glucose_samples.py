@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
 
+from clinic_desktop.domain.data_sufficiency import assess_sufficiency
 from clinic_desktop.domain.enums import ReadingFlag
 from clinic_desktop.services.glucose_dto import (
     AgpProfile,
@@ -89,10 +90,11 @@ def daily_overlays(days: int = 14) -> list[DailyOverlay]:
     return [DailyOverlay(date(2026, 3, 1) + timedelta(days=d), minutes, values[d]) for d in range(days)]
 
 
-def metrics(*, sufficient: bool = True, days: float = 14.0) -> GlucoseMetrics:
+def metrics(*, days: float = 14.0, active_percent: float = 96.7) -> GlucoseMetrics:
+    """Metrics of a plausible 14-day window; the sufficiency verdict follows from days and active %."""
     return GlucoseMetrics(
-        start=START, end=START + timedelta(days=14), readings=3900, days_with_data=days,
-        percent_active=96.7 if sufficient else 52.0, sufficient=sufficient, mean_mgdl=154.2, gmi_percent=6.99,
+        start=START, end=START + timedelta(days=14), readings=3900,
+        sufficiency=assess_sufficiency(days=days, active_percent=active_percent), mean_mgdl=154.2, gmi_percent=6.99,
         cv_percent=38.4, sd_mgdl=59.2, ranges=TimeInRanges(0.8, 3.1, 68.5, 21.0, 6.6), gri=41.3,
         mage_mgdl=112.0, modd_mgdl=41.5, lbgi=1.9, hbgi=6.4,
     )

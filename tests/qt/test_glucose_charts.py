@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
 import pytest
+from PySide6.QtGui import QImage, QPainter
+from PySide6.QtWidgets import QLabel
 
 from clinic_desktop.domain.enums import GlucoseUnit
 from clinic_desktop.qt.charts.agp_chart import AgpChart
@@ -61,6 +65,55 @@ def test_mmol_unit_scales_axis_band_and_values(trend):
     assert trend.y_range()[1] < 30  # 400 mg/dL ≈ 22 mmol/L, not 400
     trend.set_series(series, GlucoseUnit.MG_DL)
     assert trend.y_axis_label() == "Glucose (mg/dL)" and trend._band.getRegion() == pytest.approx((70, 180))
+
+
+def drawn_tick_labels(axis: ClinicDateAxis) -> list[str]:
+    """The texts the axis paints at its current size and range."""
+    image = QImage(10, 10, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [] if specs is None else [text for _rect, _flags, text in specs[2]]
+
+
+def painted_differs_without(chart: GlucoseTrendChart, widget: QLabel) -> bool:
+    """Whether hiding `widget` changes what the chart paints (it is really seen)."""
+    shown = chart.grab().toImage()
+    widget.hide()
+    try:
+        return chart.grab().toImage() != shown
+    finally:
+        widget.show()
+
+
+def empty_state(chart: GlucoseTrendChart) -> QLabel | None:
+    return chart.findChild(QLabel, "chartEmptyState")
+
+
+def test_empty_trend_chart_shows_a_plain_empty_state_until_readings_arrive(trend, qtbot):
+    axis = trend.plot_widget.getPlotItem().getAxis("bottom")
+    trend.set_series(None, GlucoseUnit.MG_DL)
+    label = empty_state(trend)
+    assert label is not None and label.isVisible() and label.text() == "No readings in this period"
+    assert drawn_tick_labels(axis) == []  # not pyqtgraph's "00.100 … 00.900" of an empty 0…1 view
+    assert painted_differs_without(trend, label)  # on top of the plot, not hidden under it
+    trend.set_series(samples.raw_series(288), GlucoseUnit.MG_DL)
+    assert not label.isVisible()
+    labels = drawn_tick_labels(axis)
+    assert labels and not any(re.search(r"\.\d{3}$", text) for text in labels)  # times of day, not milliseconds
+
+
+def test_empty_window_keeps_its_dates_and_says_there_are_no_readings(trend):
+    trend.set_window(samples.START, samples.START + timedelta(days=7))
+    empty = samples.raw_series(288)
+    empty = replace(empty, times=empty.times[:0], values=empty.values[:0], mins=empty.mins[:0], maxs=empty.maxs[:0],
+                    flags=empty.flags[:0])
+    trend.set_series(empty, GlucoseUnit.MG_DL)
+    label = empty_state(trend)
+    assert label is not None and label.isVisible()
+    assert drawn_tick_labels(trend.plot_widget.getPlotItem().getAxis("bottom"))  # the chosen week is still labelled
 
 
 def test_markers_are_drawn_and_replaced(trend):

@@ -9,6 +9,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
@@ -29,6 +30,7 @@ from clinic_desktop.qt.models.review_worklist_model import (
 from clinic_desktop.qt.panes.glucose_metrics_panel import GlucoseMetricsPanel, gri_zone
 from clinic_desktop.qt.reports.agp_report import AgpReportData, write_agp_report
 from clinic_desktop.services.glucose_dto import WorklistRow
+from clinic_desktop.services.glucose_service import metrics_of
 
 from . import glucose_samples as samples
 from clinic_desktop.domain.clock import FixedClock
@@ -52,10 +54,24 @@ def worklist_rows() -> list[WorklistRow]:
 def test_metrics_panel_warns_when_data_is_insufficient(qtbot):
     panel = GlucoseMetricsPanel()
     qtbot.addWidget(panel)
-    panel.set_metrics(samples.metrics(sufficient=False, days=9.5), GlucoseUnit.MG_DL)
+    panel.set_metrics(samples.metrics(days=9.5, active_percent=52.0), GlucoseUnit.MG_DL)
     assert "less than 14 days / 70 % data" in panel.banner_text() and "9.5 days" in panel.banner_text()
-    panel.set_metrics(samples.metrics(sufficient=True), GlucoseUnit.MG_DL)
+    panel.set_metrics(samples.metrics(), GlucoseUnit.MG_DL)
     assert panel.banner_text().startswith("Enough data")
+
+
+def test_metrics_panel_gives_one_verdict_for_a_window_shown_as_14_days(qtbot):
+    """13.96 days of readings shows as 14.0: the banner and the rows must not disagree about it."""
+    zone = ZoneInfo("Europe/Berlin")
+    end = datetime(2026, 3, 20, 12, 0, tzinfo=timezone.utc)
+    start = end - timedelta(days=14)
+    times = start.timestamp() + 0.04 * 86400 + np.arange(int(13.96 * 288)) * 300.0
+    panel = GlucoseMetricsPanel()
+    qtbot.addWidget(panel)
+    panel.set_metrics(metrics_of(times, np.full(times.size, 120.0), zone, start, end), GlucoseUnit.MG_DL)
+    days = {r.name: r for r in panel.rows()}["Days with CGM data"]
+    assert days.value == "14.0" and "14.0 days" in panel.banner_text()
+    assert panel.banner_text().startswith("Enough data") and days.status == "met"
 
 
 def test_metrics_panel_values_in_patients_unit_with_goals(qtbot):
@@ -181,7 +197,7 @@ def test_agp_report_pdf_has_one_page_with_metrics(qtbot, tmp_path):
     path = tmp_path / "report.pdf"
     data = AgpReportData("Doe, Jane", "MRN0042", GlucoseUnit.MMOL_L, "Riverside Clinic", ZoneInfo("Europe/Berlin"),
                          samples.START, samples.START + timedelta(days=14, seconds=-1),
-                         samples.metrics(sufficient=False, days=11.2), samples.agp_profile(), samples.daily_overlays(),
+                         samples.metrics(days=11.2, active_percent=52.0), samples.agp_profile(), samples.daily_overlays(),
                          generated_at=samples.START + timedelta(days=14, hours=3))
     write_agp_report(str(path), data)
     assert path.read_bytes().startswith(b"%PDF")

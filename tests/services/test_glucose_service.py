@@ -128,7 +128,7 @@ def test_metrics_agp_and_overlays_match_the_readings_in_clinic_time(database, se
     epoch = np.array([t.timestamp() for t in times])
     expected = compute_metrics(local_wall_seconds(epoch, BERLIN), values.astype(np.float32).astype(float),
                                window_seconds=14 * 86400)
-    assert m.readings == 14 * 288 and m.sufficient and m.percent_active == pytest.approx(100.0, abs=0.1)
+    assert m.readings == 14 * 288 and m.sufficiency.met and m.sufficiency.active_percent == 100.0
     assert m.mean_mgdl == pytest.approx(expected.mean) and m.cv_percent == pytest.approx(expected.cv)
     assert m.ranges.very_low == pytest.approx(100 * 14 / (14 * 288)) and m.gri == pytest.approx(expected.gri)
     assert m.modd_mgdl == pytest.approx(expected.modd) and m.mage_mgdl == pytest.approx(expected.mage)
@@ -148,7 +148,7 @@ def test_metrics_agp_and_overlays_match_the_readings_in_clinic_time(database, se
 def test_metrics_on_empty_window(service, clinic, patient):
     start, end = window(14)
     m = service.metrics(clinic.doctor, patient, start=start, end=end)
-    assert m.readings == 0 and m.mean_mgdl is None and not m.sufficient
+    assert m.readings == 0 and m.mean_mgdl is None and not m.sufficiency.met
     assert service.agp(clinic.doctor, patient, start=start, end=end) is None
     assert service.daily_overlays(clinic.doctor, patient, start=start, end=end) == []
 

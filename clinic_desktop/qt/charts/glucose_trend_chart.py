@@ -5,6 +5,8 @@ resolution: when the chart holds downsampled buckets it draws each bucket's minâ
 bar (so every spike stays visible) with the bucket means as a line; raw readings are drawn as
 points coloured by consensus range. Zooming or panning emits a debounced `range_requested` so the
 pane can fetch the right resolution in the background. Values are shown in the patient's unit.
+With no readings the chart says so in the middle of the plot; with no window either, the time
+axis carries no labels.
 """
 
 from __future__ import annotations
@@ -15,15 +17,16 @@ from datetime import datetime, timezone, tzinfo
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from ...domain.enums import GlucoseUnit, ReadingFlag
 from ...domain.units import format_glucose
 from ...services.glucose_dto import ChartMarker, GlucoseSeries
 from . import chart_style as style
 from .clinic_date_axis import ClinicDateAxis
+from .empty_state import EmptyStateLabel, set_axis_labelled
 
 #: How each marker kind is drawn: symbol, colour, legend text.
 MARKER_STYLES = {
@@ -75,11 +78,16 @@ class GlucoseTrendChart(QWidget):
         self._build_plot()
         self._legend = QLabel(self)
         self._legend.setWordWrap(True)
-        layout = QVBoxLayout(self)
+        self._empty_state = EmptyStateLabel(parent=self)
+        layout = QGridLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.plot_widget, 1)
-        layout.addWidget(self._legend)
+        layout.addWidget(self.plot_widget, 0, 0)
+        layout.addWidget(self._empty_state, 0, 0, Qt.AlignmentFlag.AlignCenter)  # over the plot, centred
+        layout.addWidget(self._legend, 1, 0)
+        layout.setRowStretch(0, 1)
+        self._empty_state.raise_()  # the layout reparented the plot widget on top of it
         self._apply_unit()
+        self._update_empty_state()
 
     # -- construction -------------------------------------------------------------------------
     def _build_plot(self) -> None:
@@ -141,6 +149,7 @@ class GlucoseTrendChart(QWidget):
         finally:
             self._programmatic = False
         self._debounce.stop()
+        self._update_empty_state()
 
     def reset_view(self) -> None:
         """Back to the whole window (asks for the window's resolution again)."""
@@ -172,6 +181,7 @@ class GlucoseTrendChart(QWidget):
             self.set_window(series.start, series.end)
         self._place_markers()
         self._update_legend()
+        self._update_empty_state()
 
     def set_markers(self, markers: Sequence[ChartMarker]) -> None:
         """Doses, meals and events, drawn in a lane at the top of the plot."""
@@ -258,6 +268,13 @@ class GlucoseTrendChart(QWidget):
         self._points.setData(x=xs, y=style.to_display(ys, unit), brush=self._range_brushes[style.range_codes(ys)],
                              symbol="o", data=np.arange(len(ys)))
         self._rescale_y()
+
+    def _update_empty_state(self) -> None:
+        """No readings: say so; no window either: no time labels (there is no time to label)."""
+        series = self._series
+        empty = series is None or not np.isfinite(np.asarray(series.maxs, dtype=np.float64)).any()
+        self._empty_state.setVisible(empty)
+        set_axis_labelled(self._axis, self._window is not None)
 
     def _set_envelope(self, x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
         """Vertical minâ€“max bars, split into below-range, in-range and above-range parts."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
+from ...domain.data_sufficiency import MIN_ACTIVE_PERCENT, MIN_DAYS, rule_text
 from ...domain.enums import GlucoseUnit
 from ...domain.units import format_glucose
 from ...services.glucose_dto import GlucoseMetrics
@@ -43,19 +44,25 @@ def gri_zone(gri: float) -> str:
 
 
 def sufficiency_text(m: GlucoseMetrics) -> str:
-    """The warning (or confirmation) shown above the metrics."""
+    """The warning (or confirmation) shown above the metrics, from the same verdict as the rows."""
     if m.readings == 0:
         return "No readings in this window."
-    facts = f"{m.days_with_data:.1f} days of data, CGM active {m.percent_active:.0f} % of the time"
-    if m.sufficient:
+    s = m.sufficiency
+    facts = f"{s.days_text} days of data, CGM active {s.active_text} of the time"
+    if s.met:
         return f"Enough data for consensus metrics: {facts}."
-    return (f"Caution — less than 14 days / 70 % data: {facts}. The consensus needs at least 14 days with "
-            "70 % of possible readings; these metrics may not represent this patient's usual glucose.")
+    return (f"Caution — less than {rule_text()}: {facts}. The consensus needs at least {MIN_DAYS:.0f} days with "
+            f"{MIN_ACTIVE_PERCENT:.0f} % of possible readings; these metrics may not represent this patient's "
+            "usual glucose.")
+
+
+def _verdict(met: bool) -> str:
+    return MET if met else NOT_MET
 
 
 def metric_rows(m: GlucoseMetrics, unit: GlucoseUnit) -> list[MetricRow]:
     """The core consensus metrics, in the patient's unit, with the targets for most adults."""
-    r = m.ranges
+    r, s = m.ranges, m.sufficiency
     tbr70 = None if r is None else r.very_low + r.low
     tar180 = None if r is None else r.high + r.very_high
     low_t, high_t = (("3.9", "10.0") if unit == GlucoseUnit.MMOL_L else ("70", "180"))
@@ -63,8 +70,8 @@ def metric_rows(m: GlucoseMetrics, unit: GlucoseUnit) -> list[MetricRow]:
     gmi = "—" if m.gmi_percent is None else f"{m.gmi_percent:.1f} %"
     gri = "—" if m.gri is None else f"{m.gri:.0f} (zone {gri_zone(m.gri)})"
     return [
-        MetricRow("Days with CGM data", f"{m.days_with_data:.1f}", "≥ 14 days", _check(m.days_with_data, lambda v: v >= 14)),
-        MetricRow("CGM active", _pct(m.percent_active), "≥ 70 %", _check(m.percent_active, lambda v: v >= 70)),
+        MetricRow("Days with CGM data", s.days_text, f"≥ {MIN_DAYS:.0f} days", _verdict(s.days_met)),
+        MetricRow("CGM active", s.active_text, f"≥ {MIN_ACTIVE_PERCENT:.0f} %", _verdict(s.active_met)),
         MetricRow("Readings", f"{m.readings:,}", "", INFO),
         MetricRow("Mean glucose", format_glucose(m.mean_mgdl, unit), "", INFO),
         MetricRow("GMI", gmi, "", INFO),
@@ -131,7 +138,7 @@ class GlucoseMetricsPanel(QWidget):
             self._rows, self._deeper = [], []
         else:
             self._banner.setText(sufficiency_text(metrics))
-            warn = not metrics.sufficient
+            warn = not metrics.sufficiency.met
             self._banner.setStyleSheet(
                 "background: #fff3e0; color: #8a3b00; border: 1px solid #e65100; padding: 6px; font-weight: bold;" if warn
                 else "background: #e8f5e9; color: #1b5e20; border: 1px solid #66bb6a; padding: 6px;"

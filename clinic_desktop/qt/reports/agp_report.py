@@ -124,7 +124,7 @@ class _ReportPainter:
         if m is None:
             return y
         box = QRectF(0, y, self.page.width(), 9 * self.mm)
-        ok = m.sufficient
+        ok = m.sufficiency.met
         self.p.fillRect(box, QColor("#e8f5e9" if ok else "#fff3e0"))
         self.text(box.adjusted(2 * self.mm, 1 * self.mm, -2 * self.mm, 0), sufficiency_text(m), points=8, bold=not ok,
                   colour="#1b5e20" if ok else "#8a3b00")

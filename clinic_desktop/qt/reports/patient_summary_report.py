@@ -11,6 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import QMarginsF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPageLayout, QPageSize, QPagedPaintDevice, QPainter, QPdfWriter, QPen
 
+from ...domain.data_sufficiency import rule_text
 from ...domain.enums import GlucoseUnit
 from ...domain.patient_rules import format_date, format_phone
 from ...domain.units import format_glucose
@@ -210,12 +211,13 @@ class _SummaryPainter:
             colours["Time in range"] = GOOD if ranges.in_range >= 70 else ALERT
             colours[f"Below {low}"] = ALERT if ranges.very_low + ranges.low >= 4 else INK
         y = self.pairs(y, items, columns=3, colours=colours)
-        data = (f"Target range {low}–{high}   ·   {g.readings:,} readings on {g.days_with_data:.0f} of {GLUCOSE_DAYS} days "
-                f"({g.percent_active:.0f} % sensor wear)")
-        if not g.sufficient:
-            data += " — less than 14 days / 70 % data: interpret with care"
+        enough = g.sufficiency
+        data = (f"Target range {low}–{high}   ·   {g.readings:,} readings on {enough.days_text} of {GLUCOSE_DAYS} days "
+                f"({enough.active_text} sensor wear)")
+        if not enough.met:
+            data += f" — less than {rule_text()}: interpret with care"
         y -= GAP_MM * self.mm
-        self.text(2 * self.mm, y, self.page.width(), data, points=8, colour=MUTED if g.sufficient else ALERT)
+        self.text(2 * self.mm, y, self.page.width(), data, points=8, colour=MUTED if enough.met else ALERT)
         return y + self.line + GAP_MM * self.mm
 
     def _care_team(self, y: float) -> float:
