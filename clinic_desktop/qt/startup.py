@@ -83,19 +83,28 @@ def open_and_prepare(profile: ConnectionProfile, settings: SettingsStore, passwo
         except BaseException:
             runtime.close()
             raise
+        print_demo_accounts()
     state.report(1, 1, "")
     return runtime
 
 
+def print_demo_accounts() -> None:
+    """Tell the person in the terminal how to sign in, on every demo start (README promises it).
+
+    Printed once the demo database is ready, so the line also says "you can sign in now".
+    """
+    from ..domain.demo_accounts import DEMO_PASSWORD, DEMO_USERS
+
+    print(f"Clinic Desktop demo — sign in as one of: {', '.join(DEMO_USERS)}; password: {DEMO_PASSWORD}", flush=True)
+
+
 def _seed_demo(runtime: "Runtime", clock: Clock, state: TaskState):  # noqa: ANN202 - DemoCgmLoader | None
-    from ..services.demo_service import DEMO_PASSWORD, DEMO_USERS, DemoService
+    from ..services.demo_service import DemoService
 
     service = DemoService(runtime.database, clock=clock)
     created = service.ensure_demo_clinic(progress=lambda d, t, s: state.report(d, t, s), defer_cgm=True)
     if not created:
         return DemoCgmLoader(runtime, service) if service.has_deferred_cgm else None
-    # The demo's invented accounts are printed for the person trying the app (README lists them too).
-    print(f"Clinic Desktop demo — sign in as one of: {', '.join(DEMO_USERS)}; password: {DEMO_PASSWORD}", flush=True)
     return DemoCgmLoader(runtime, service)
 
 

@@ -24,6 +24,7 @@ import pytest
 
 from clinic_desktop.config.settings import ConnectionProfile, SettingsStore
 from clinic_desktop.db.local_server import LocalCluster
+from clinic_desktop.domain.demo_accounts import DEMO_PASSWORD
 from clinic_desktop.runtime import local_cluster_for
 
 REPO = Path(__file__).resolve().parents[2]
@@ -197,3 +198,14 @@ def test_two_apps_of_one_profile_share_its_database_and_the_last_to_exit_stops_i
     assert server_pid(cluster) == pid and not process_gone(pid)  # the second app still works on it
     assert_ended_cleanly(second, second.exit_status_after(signal.SIGINT), cluster, pid)
 
+
+def test_demo_accounts_are_printed_on_every_demo_start(app_home, launch):
+    cluster = app_home.cluster("demo")
+    accounts = "sign in as one of: admin, dr.meyer"
+    for start in ("first", "second"):
+        app = launch("--demo")
+        app.wait_until(lambda: accounts in app.stdout, f"demo accounts on the {start} start's stdout")
+        assert DEMO_PASSWORD in app.stdout
+        pid = server_pid(cluster)
+        assert pid is not None
+        assert_ended_cleanly(app, app.exit_status_after(signal.SIGTERM), cluster, pid)
