@@ -6,6 +6,9 @@
     clinic-desktop db upgrade           migrate the database named by CLINIC_DATABASE_URL (or the profile)
     clinic-desktop db current           print the revision and whether TimescaleDB features are active
     clinic-desktop db check             diagnose the connection step by step
+
+Ctrl+C (SIGINT) and SIGTERM quit the app as File → Quit does: windows close, the local database
+stops, and the exit status is 0, as for any orderly quit.
 """
 
 from __future__ import annotations

@@ -72,6 +72,7 @@ def run_gui(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
 
     from .qt.startup import Startup
+    from .qt.termination_signals import TerminationSignals
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Clinic Desktop")
@@ -83,9 +84,16 @@ def run_gui(args: argparse.Namespace) -> int:
         app.setWindowIcon(QIcon(str(icon)))
     settings = SettingsStore()
     startup = Startup(app, settings, args)
-    status = startup.run()
-    startup.shutdown()
-    return status
+    # Ctrl+C and SIGTERM quit as File → Quit does (status 0): installed before anything can
+    # start the local database, and kept until shutdown has stopped it.
+    signals = TerminationSignals()
+    signals.received.connect(startup.request_quit)
+    signals.install()
+    try:
+        return startup.run()
+    finally:
+        startup.shutdown()
+        signals.uninstall()
 
 
 def resources_dir():  # noqa: ANN201 - Path

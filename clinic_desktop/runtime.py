@@ -58,10 +58,14 @@ class Runtime:
         return self.database.features
 
     def close(self, *, stop_local_server: bool = True) -> None:
-        """Dispose of the pool; stop the local cluster if this process started it."""
+        """Dispose of the pool; stop the local cluster if no other user is left, whoever started it.
+
+        The profile's private cluster is the app's own: one left running by a crashed Clinic
+        Desktop was adopted at start and is stopped here like one we started ourselves.
+        """
         self.database.dispose()
-        if stop_local_server and self.cluster is not None and self.cluster.started_by_us:
-            self.cluster.stop()
+        if self.cluster is not None:
+            self.cluster.release(stop_if_last=stop_local_server)
 
 
 # The server log must not collect health data: no statement texts, no DETAIL lines (which quote
@@ -80,20 +84,27 @@ def local_cluster_for(profile: ConnectionProfile, settings: SettingsStore) -> Lo
 
 
 def start_local(profile: ConnectionProfile, settings: SettingsStore, progress: Progress | None = None) -> LocalCluster:
-    """Create (first launch) and start the private cluster, and its database."""
+    """Create (first launch) and start the private cluster, and its database.
+
+    The caller becomes one of the cluster's users and must `cluster.release()` when done.
+    """
     cluster = local_cluster_for(profile, settings)
     if progress:
         progress("Starting the local database on this computer…", 0, 0)
-    cluster.ensure_started()
-    engine = create_app_engine(target_for_url(cluster.sqlalchemy_url("postgres")))
+    cluster.claim_and_start()
     try:
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": profile.database})
-            if not exists:
-                raw = conn.connection.driver_connection
-                raw.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(profile.database)))
-    finally:
-        engine.dispose()
+        engine = create_app_engine(target_for_url(cluster.sqlalchemy_url("postgres")))
+        try:
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": profile.database})
+                if not exists:
+                    raw = conn.connection.driver_connection
+                    raw.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(profile.database)))
+        finally:
+            engine.dispose()
+    except BaseException:
+        cluster.release()
+        raise
     return cluster
 
 
@@ -129,12 +140,17 @@ def open_profile(profile: ConnectionProfile, settings: SettingsStore, *, passwor
     """Everything between a profile and a ready `Database` at the current schema."""
     if profile.is_local:
         cluster = start_local(profile, settings, progress)
-        owner = target_for_url(cluster.sqlalchemy_url(profile.database), profile.pool)
-        migrate_with_owner(owner, app_login=WORKSTATION_ROLE, progress=progress)
-        app_url = cluster.sqlalchemy_url(profile.database).replace("//clinic@", f"//{WORKSTATION_ROLE}@", 1)
-        app_target = target_for_url(app_url, profile.pool)
-        database = Database(create_app_engine(app_target))
-        database.refresh_features()  # here, off the GUI thread: nothing later runs SQL to learn them
+        try:
+            owner = target_for_url(cluster.sqlalchemy_url(profile.database), profile.pool)
+            migrate_with_owner(owner, app_login=WORKSTATION_ROLE, progress=progress)
+            app_url = cluster.sqlalchemy_url(profile.database).replace("//clinic@", f"//{WORKSTATION_ROLE}@", 1)
+            app_target = target_for_url(app_url, profile.pool)
+            database = Database(create_app_engine(app_target))
+            database.refresh_features()  # here, off the GUI thread: nothing later runs SQL to learn them
+        except BaseException:
+            cluster.release()  # nobody will get a Runtime to close: do not leave the server running
+            raise
+        log.info("Profile %s is open (local database in %s)", profile.name, cluster.data_dir)
         return Runtime(profile, app_target, database, cluster, owner)
     if password is None:
         password = secrets.get_password(profile.name)
@@ -149,6 +165,7 @@ def open_profile(profile: ConnectionProfile, settings: SettingsStore, *, passwor
     except BaseException:
         engine.dispose()
         raise
+    log.info("Profile %s is open", profile.name)
     return Runtime(profile, app_target, database)
 
 

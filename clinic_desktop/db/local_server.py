@@ -9,6 +9,7 @@ same class with a loopback TCP port and trust authentication.
 from __future__ import annotations
 
 import getpass
+import logging
 import os
 import pwd
 import random
@@ -21,6 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..domain.errors import DomainError
+from .cluster_claim import ClusterClaim
+
+log = logging.getLogger(__name__)
 
 SERVER_ACCOUNT = "postgres"
 
@@ -130,7 +134,8 @@ class LocalCluster:
         self.db_user = db_user
         self.extra_settings = dict(extra_settings or {})
         self._binaries: PgBinaries | None = binaries  # None: find them (system first, then the wheel)
-        self.started_by_us = False
+        self.started_by_us = False  # this object ran `pg_ctl start` (for the log; ownership is the claim's)
+        self._claim = ClusterClaim(self.root)
 
     # -- paths and identity -------------------------------------------------------------------
     @property
@@ -178,6 +183,34 @@ class LocalCluster:
         if self.is_running():
             return
         self.start(timeout_s=timeout_s)
+
+    def claim_and_start(self, *, timeout_s: float = 60.0) -> None:
+        """Become one of the cluster's users, then create and start it, or adopt it if it runs.
+
+        The claim comes first, so a last user that is stopping the server finishes before we
+        look at it.
+        """
+        self._claim.acquire()
+        try:
+            self.ensure_started(timeout_s=timeout_s)
+        except BaseException:
+            self._claim.release()
+            raise
+        if not self.started_by_us:
+            log.info("Local database in %s was already running: adopted", self.data_dir)
+
+    def release(self, *, stop_if_last: bool = True) -> bool:
+        """Give up our claim; the last user stops the server, whoever started it. True if stopped."""
+        if not self._claim.held:
+            return False
+        try:
+            if not (stop_if_last and self._claim.try_become_last()):
+                log.info("Local database in %s left running: another Clinic Desktop uses it", self.data_dir)
+                return False
+            self.stop()  # while holding the exclusive claim: a new user waits for the stop to end
+            return True
+        finally:
+            self._claim.release()
 
     def init(self) -> None:
         """initdb with the database role as superuser and our authentication rules."""
@@ -237,17 +270,23 @@ class LocalCluster:
         if result.returncode != 0:
             raise LocalServerError(self._explain_start_failure(result.stdout + result.stderr))
         self.started_by_us = True
+        log.info("Local database in %s started", self.data_dir)
 
     def stop(self, *, mode: str = "fast") -> None:
         """Stop the server if it runs (a clean shutdown; 'immediate' only as a last resort)."""
         if not self.is_initialised() or not self.is_running():
             return
-        self._run(
+        result = self._run(
             [self.binaries.tool("pg_ctl"), "-D", str(self.data_dir), "-m", mode, "-w", "-t", "60", "stop"],
             "stop the local database",
             check=False,
         )
         self.started_by_us = False
+        if result.returncode == 0:
+            log.info("Local database in %s stopped", self.data_dir)
+        else:
+            detail = (result.stderr or result.stdout).strip()
+            log.warning("Local database in %s did not stop: %s", self.data_dir, detail)
 
     def is_running(self) -> bool:
         if not self.is_initialised():

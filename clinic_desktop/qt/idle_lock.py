@@ -143,6 +143,15 @@ class IdleLock(QObject):
         self.dialog.accepted.connect(self._unlock)
         self.dialog.open()
 
+    def close_for_exit(self) -> None:
+        """The app is quitting: take the unlock dialog away without unlocking (data stays hidden).
+
+        The dialog refuses an ordinary close (Esc must not unlock), which would otherwise stop
+        QApplication.closeAllWindows() before it reaches the main window.
+        """
+        if self.dialog is not None and self.dialog.isVisible():
+            self.dialog.done(QDialog.DialogCode.Rejected)
+
     def _unlock(self) -> None:
         self.is_locked = False
         self._content.setVisible(True)

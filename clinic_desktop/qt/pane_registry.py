@@ -82,7 +82,9 @@ def default_actions(context: AppContext) -> list[MenuAction]:
         wizard = SetupWizard(SettingsStore(), parent)
         wizard.exec()
         if wizard.runtime is not None:
-            wizard.runtime.close(stop_local_server=False)
+            # The app's own runtime still claims its cluster, so that one keeps running; a
+            # cluster the wizard opened for another local profile stops with its last user.
+            wizard.runtime.close()
 
     admin = frozenset({Role.ADMIN})
     return [MenuAction("Back up the database…", backup, admin),

@@ -29,6 +29,9 @@ from .error_messages import describe_error
 if TYPE_CHECKING:
     from ..runtime import Runtime
 
+# Starting a local cluster (pg_ctl waits up to 60 s) and migrating can take a while on a slow disk.
+OPENING_WAIT_MS = 180_000
+
 
 def run_with_progress(title: str, op: Callable[[TaskState], Any], parent: QWidget | None = None) -> Any:
     """Run `op(state)` in the background behind a modal progress dialog; return its result or raise."""
@@ -80,19 +83,28 @@ def open_and_prepare(profile: ConnectionProfile, settings: SettingsStore, passwo
         except BaseException:
             runtime.close()
             raise
+        print_demo_accounts()
     state.report(1, 1, "")
     return runtime
 
 
+def print_demo_accounts() -> None:
+    """Tell the person in the terminal how to sign in, on every demo start (README promises it).
+
+    Printed once the demo database is ready, so the line also says "you can sign in now".
+    """
+    from ..domain.demo_accounts import DEMO_PASSWORD, DEMO_USERS
+
+    print(f"Clinic Desktop demo — sign in as one of: {', '.join(DEMO_USERS)}; password: {DEMO_PASSWORD}", flush=True)
+
+
 def _seed_demo(runtime: "Runtime", clock: Clock, state: TaskState):  # noqa: ANN202 - DemoCgmLoader | None
-    from ..services.demo_service import DEMO_PASSWORD, DEMO_USERS, DemoService
+    from ..services.demo_service import DemoService
 
     service = DemoService(runtime.database, clock=clock)
     created = service.ensure_demo_clinic(progress=lambda d, t, s: state.report(d, t, s), defer_cgm=True)
     if not created:
         return DemoCgmLoader(runtime, service) if service.has_deferred_cgm else None
-    # The demo's invented accounts are printed for the person trying the app (README lists them too).
-    print(f"Clinic Desktop demo — sign in as one of: {', '.join(DEMO_USERS)}; password: {DEMO_PASSWORD}", flush=True)
     return DemoCgmLoader(runtime, service)
 
 
@@ -161,6 +173,7 @@ class Startup(QObject):
         self.bus = ChangeBus()
         self.relay = ListenerRelay(self.bus)
         self._sign_out = False
+        self._quit_requested = False  # SIGINT/SIGTERM: no further dialog or window opens
         self._open_runner = TaskRunner(self)
         self._demo_loader: DemoCgmLoader | None = None
         self.clock: Clock = SystemClock()  # the app's one clock, handed to every service and pane
@@ -170,7 +183,7 @@ class Startup(QObject):
         username = ""
         if profile is None:
             username = self._run_wizard()
-            if self.runtime is None:
+            if self.runtime is None or self._quit_requested:
                 return 0
         else:
             password = composition.stored_password(profile)
@@ -223,7 +236,7 @@ class Startup(QObject):
                 self._adopt(runtime)
                 dialog.set_ready(self._login)
                 loader = getattr(runtime, "demo_loader", None)
-                if loader is not None:
+                if loader is not None and not self._quit_requested:
                     self._demo_loader = loader
                     loader.start()
 
@@ -245,7 +258,7 @@ class Startup(QObject):
         accepted = dialog.exec() == LoginDialog.DialogCode.Accepted and dialog.session is not None
         self._open_runner.wait_idle()
         QApplication.processEvents()  # deliver a runtime that finished opening after a cancel, to close it
-        if not accepted:
+        if not accepted or self._quit_requested:
             return None
         return self._maybe_change_password(dialog.session)
 
@@ -271,7 +284,7 @@ class Startup(QObject):
             self._sign_out = False
             status = self.app.exec()
             self._close_main_window()
-            if not self._sign_out:
+            if not self._sign_out or self._quit_requested:
                 return status
             session = self._sign_in("")
             if session is None:
@@ -307,9 +320,31 @@ class Startup(QObject):
             self.window.deleteLater()
             self.window = None
 
+    def request_quit(self, _signum: int = 0) -> None:
+        """Leave as File → Quit does, from wherever the app is (SIGINT/SIGTERM land here).
+
+        Closing the windows ends whichever loop runs: the main window's close shuts its panes
+        down and ends `app.exec()`; a modal dialog (login, wizard, a pane's dialog) is rejected,
+        which ends its `exec()`. `run()` then returns and `shutdown()` stops the listener and
+        closes the runtime, stopping the local database.
+        """
+        self._quit_requested = True
+        self._sign_out = False
+        if self.window is not None:
+            self.window.idle_lock.close_for_exit()
+        QApplication.closeAllWindows()
+        if any(widget.isVisible() for widget in QApplication.topLevelWidgets()):
+            # A window refused to close: end every running event loop anyway, a signal to
+            # terminate is not a question. shutdown() still runs after run() returns.
+            self.app.exit(0)
+
     def shutdown(self) -> None:
+        """Stop the listener, wait for an opening still under way, close the runtime (and its cluster)."""
         self._close_main_window()
-        self._open_runner.wait_idle()
+        # A quit during the opening waits for it, so the runtime it made is delivered and
+        # closed here rather than left with a running local database.
+        self._open_runner.wait_idle(OPENING_WAIT_MS)
+        QApplication.processEvents()
         if self._demo_loader is not None:
             self._demo_loader.stop()
         if self.runtime is not None:

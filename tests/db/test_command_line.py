@@ -80,3 +80,27 @@ def test_db_upgrade_reports_an_unreachable_server_in_one_line():
     result = _run([sys.executable, "-m", "clinic_desktop", "db", "upgrade"], "postgresql+psycopg://clinic@127.0.0.1:1/clinic")
     assert result.returncode == 1
     assert result.stderr.startswith("clinic-desktop: ") and "Traceback" not in result.stderr
+
+
+def test_db_current_on_a_local_profile_does_not_leave_its_server_running():
+    import shutil
+    import tempfile
+
+    from clinic_desktop.config.settings import ConnectionProfile, SettingsStore
+    from clinic_desktop.runtime import local_cluster_for
+
+    root = Path(tempfile.mkdtemp(prefix="clinic-cli-", dir="/tmp"))
+    os.chmod(root, 0o755)  # as root the server runs as an unprivileged account that must reach it
+    settings = SettingsStore(config_dir=root / "config", data_dir=root / "data")
+    profile = ConnectionProfile(name="cli", kind="local", port=5433)
+    settings.save_profile(profile)
+    cluster = local_cluster_for(profile, settings)
+    try:
+        result = _run([sys.executable, "-m", "clinic_desktop", "--profile", "cli", "db", "current"],
+                      CLINIC_DESKTOP_CONFIG_DIR=str(settings.config_dir), CLINIC_DESKTOP_DATA_DIR=str(settings.data_dir))
+        assert result.returncode == 0, result.stderr
+        assert "revision: none (empty)" in result.stdout
+        assert cluster.is_initialised() and not cluster.is_running()
+    finally:
+        cluster.stop(mode="immediate")  # only does anything when the command left it running
+        shutil.rmtree(root, ignore_errors=True)

@@ -12,26 +12,48 @@ import pytest
 from sqlalchemy import text
 
 from clinic_desktop.config.settings import ConnectionProfile, SettingsStore
-from clinic_desktop.db.local_server import WORKSTATION_ROLE
+from clinic_desktop.db.local_server import WORKSTATION_ROLE, LocalCluster
 from clinic_desktop.db.migrate import head_revision, schema_status
-from clinic_desktop.runtime import open_profile
+from clinic_desktop.runtime import local_cluster_for, open_profile
 from clinic_desktop.services.auth_service import AuthService
 from clinic_desktop.services.demo_service import DEMO_PASSWORD, DemoService
 
 
 @pytest.fixture
-def local_runtime():
+def local_home():
+    """Settings in a temporary folder and a local profile there; any server left is stopped."""
     root = Path(tempfile.mkdtemp(prefix="clinic-local-", dir="/tmp"))
     os.chmod(root, 0o755)
     settings = SettingsStore(config_dir=root / "config", data_dir=root / "data")
     profile = ConnectionProfile(name="trial", kind="local", port=5433)
+    try:
+        yield settings, profile
+    finally:
+        local_cluster_for(profile, settings).stop(mode="immediate")  # only does anything after a failure
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def local_runtime(local_home):
+    settings, profile = local_home
     steps: list[str] = []
     runtime = open_profile(profile, settings, progress=lambda text, done, total: steps.append(text))
     try:
         yield runtime, settings, steps
     finally:
         runtime.close()
-        shutil.rmtree(root, ignore_errors=True)
+
+
+def _server_pid(cluster: LocalCluster) -> int:
+    return int((cluster.data_dir / "postmaster.pid").read_text().split()[0])
+
+
+def _process_gone(pid: int) -> bool:
+    """No such process, or only a zombie waiting for a parent that does not reap (containers)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
 
 
 def test_local_profile_starts_migrates_and_uses_a_workstation_role(local_runtime):
@@ -51,6 +73,36 @@ def test_local_profile_starts_migrates_and_uses_a_workstation_role(local_runtime
     assert (runtime.cluster.socket_dir / f".s.PGSQL.{runtime.cluster.port}").exists()
     conf = runtime.cluster.data_dir / "pg_hba.conf"
     assert "trust" not in conf.read_text()
+
+
+def test_a_cluster_left_running_by_a_crash_is_adopted_and_stopped_on_close(local_home):
+    settings, profile = local_home
+    leftover = local_cluster_for(profile, settings)
+    leftover.ensure_started()  # as a crashed app leaves it: running, and nobody claims it any more
+    pid = _server_pid(leftover)
+    runtime = open_profile(profile, settings)
+    assert runtime.cluster is not None and not runtime.cluster.started_by_us  # adopted, not started
+    assert _server_pid(runtime.cluster) == pid
+    runtime.close()
+    assert not leftover.is_running() and _process_gone(pid)
+
+
+def test_two_runtimes_of_a_profile_share_its_cluster_and_the_last_one_stops_it(local_runtime):
+    first, settings, _steps = local_runtime
+    assert first.cluster is not None
+    pid = _server_pid(first.cluster)
+    second = open_profile(first.profile, settings)  # another window of the same profile, or the wizard again
+    assert second.cluster is not None and _server_pid(second.cluster) == pid
+    first.close()
+    assert second.cluster.is_running()  # still in use: the second user's work goes on
+    with second.database.engine.connect() as conn:
+        assert conn.scalar(text("SELECT 1")) == 1
+    second.close()
+    assert not second.cluster.is_running() and _process_gone(pid)
+    third = open_profile(first.profile, settings)  # and a later start finds it stopped, and starts it
+    assert third.cluster is not None and third.cluster.started_by_us
+    third.close()
+    assert not third.cluster.is_running()
 
 
 def test_demo_clinic_is_made_once_and_its_accounts_sign_in(local_runtime):
