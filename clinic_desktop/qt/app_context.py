@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from ..domain.clock import SYSTEM_CLOCK, Clock, clinic_today
 from .bus import ChangeBus
+from .formats import Formats
 
 if TYPE_CHECKING:  # imported lazily: the login window must not wait for SQLAlchemy
     from ..services.auth_service import StaffSession
@@ -51,6 +52,11 @@ class AppContext:
     def now(self) -> datetime:
         """The clock's instant (aware, UTC)."""
         return self.clock.now()
+
+    @property
+    def formats(self) -> Formats:
+        """How dates and times read on every screen (the clinic's locale)."""
+        return Formats(self.session.clinic_locale)
 
     def today(self) -> date:
         """The clinic's today, in the clinic's zone (never the workstation's date)."""

@@ -29,6 +29,7 @@ class StaffSession:
     clinic_name: str
     clinic_timezone: str
     must_change_password: bool
+    clinic_locale: str = "en_US"  # how the clinic writes dates (see domain.patient_rules)
 
 
 class AuthService:
@@ -77,7 +78,7 @@ class AuthService:
                 account.password_hash = passwords.hash_password(password)
             clinic = uow.session.get(Clinic, account.clinic_id)
             uow.audit("login", "staff_account", account.id)
-            result = StaffSession(actor, clinic.name, clinic.timezone, account.must_change_password)
+            result = StaffSession(actor, clinic.name, clinic.timezone, account.must_change_password, clinic.locale)
         return result
 
     def verify(self, actor: Actor, password: str) -> bool:
