@@ -14,18 +14,17 @@ from sqlalchemy import func, select
 from ..db.database import Database
 from ..db.models import Medication, MedicationDoseLog, MedicationPause, Patient
 from ..domain.actor import Actor
-from ..domain.enums import DoseStatus, MedicationState, Role
+from ..domain.enums import DoseStatus, MedicationState
 from ..domain.errors import ConflictError, DomainError, FieldProblem, NotFound, StaleRecord, ValidationError
 from ..domain.medication_schedule import (
     EARLY_WINDOW, Frequency, daily_times, dose_instant, local_day, local_midnight, parse_dose_times, validate_schedule,
 )
+from ..domain.permissions import Capability
 from . import medication_queries as q
 from .medication_dto import DoseDTO, PrescriptionDTO, PrescriptionInput
 from .medication_ledger import LedgerEntry, LogRow, PlanRow, active_window, build_ledger
 from .medication_reads import MedicationReads
 
-PRESCRIBERS = (Role.DOCTOR,)
-RECORDERS = (Role.NURSE, Role.DOCTOR)
 CLOCK_SKEW = timedelta(minutes=2)  # workstation clocks differ a little from the server's
 
 
@@ -51,7 +50,7 @@ class MedicationService(MedicationReads):
         self, actor: Actor, *, patient_id: uuid.UUID, data: PrescriptionInput, confirm_duplicate: bool = False
     ) -> PrescriptionDTO:
         """Start a prescription; a duplicate active drug raises DuplicatePrescription unless confirmed."""
-        actor.require(*PRESCRIBERS, action="prescribe medications")
+        actor.require(Capability.PRESCRIBE, action="prescribe medications")
         times = _validated(data)
         with self._db.unit_of_work(actor) as uow:
             _patient(uow.session, actor, patient_id)
@@ -68,7 +67,7 @@ class MedicationService(MedicationReads):
         confirm_duplicate: bool = False,
     ) -> PrescriptionDTO:
         """End the prescription now and start its replacement now, so past doses keep the old terms."""
-        actor.require(*PRESCRIBERS, action="change prescriptions")
+        actor.require(Capability.PRESCRIBE, action="change prescriptions")
         times = _validated(data)
         with self._db.unit_of_work(actor) as uow:
             old = _editable(uow.session, actor, medication_id, expected_version, self._dto)
@@ -88,7 +87,7 @@ class MedicationService(MedicationReads):
 
     def pause(self, actor: Actor, *, medication_id: uuid.UUID, expected_version: int, reason: str | None = None) -> PrescriptionDTO:
         """Pause an active prescription: doses from now on do not count until it is resumed."""
-        actor.require(*PRESCRIBERS, action="pause prescriptions")
+        actor.require(Capability.PRESCRIBE, action="pause prescriptions")
         with self._db.unit_of_work(actor) as uow:
             med = _editable(uow.session, actor, medication_id, expected_version, self._dto)
             if med.state is not MedicationState.ACTIVE:
@@ -105,7 +104,7 @@ class MedicationService(MedicationReads):
 
     def resume(self, actor: Actor, *, medication_id: uuid.UUID, expected_version: int) -> PrescriptionDTO:
         """Resume a paused prescription from now."""
-        actor.require(*PRESCRIBERS, action="resume prescriptions")
+        actor.require(Capability.PRESCRIBE, action="resume prescriptions")
         with self._db.unit_of_work(actor) as uow:
             med = _editable(uow.session, actor, medication_id, expected_version, self._dto)
             if med.state is not MedicationState.PAUSED:
@@ -119,7 +118,7 @@ class MedicationService(MedicationReads):
 
     def discontinue(self, actor: Actor, *, medication_id: uuid.UUID, expected_version: int, reason: str) -> PrescriptionDTO:
         """Stop a prescription now, with the reason (required)."""
-        actor.require(*PRESCRIBERS, action="discontinue prescriptions")
+        actor.require(Capability.PRESCRIBE, action="discontinue prescriptions")
         if not _clean(reason):
             raise ValidationError([FieldProblem("reason", "Enter why the prescription is discontinued.")])
         with self._db.unit_of_work(actor) as uow:
@@ -138,7 +137,7 @@ class MedicationService(MedicationReads):
         taken_at: datetime | None = None, reason: str | None = None,
     ) -> DoseDTO:
         """Record what happened to one dose; a dose already recorded (another workstation) is a ConflictError."""
-        actor.require(*RECORDERS, action="record doses")
+        actor.require(Capability.RECORD_DOSES, action="record doses")
         with self._db.unit_of_work(actor) as uow:
             zone, grace = q.clinic_settings(uow.session, actor.clinic_id)
             med = _medication(uow.session, actor, medication_id)
@@ -157,7 +156,7 @@ class MedicationService(MedicationReads):
         taken_at: datetime | None = None, reason: str | None = None,
     ) -> DoseDTO:
         """Correct a recorded dose (wrong status or time); stale versions are refused."""
-        actor.require(*RECORDERS, action="correct doses")
+        actor.require(Capability.RECORD_DOSES, action="correct doses")
         with self._db.unit_of_work(actor) as uow:
             log = uow.session.get(MedicationDoseLog, log_id)
             if log is None or log.clinic_id != actor.clinic_id:
@@ -177,7 +176,7 @@ class MedicationService(MedicationReads):
 
     def mark_morning_taken(self, actor: Actor, *, patient_id: uuid.UUID) -> list[DoseDTO]:
         """Record every still-pending dose of this morning (before 12:00 clinic time, already due) as taken now."""
-        actor.require(*RECORDERS, action="record doses")
+        actor.require(Capability.RECORD_DOSES, action="record doses")
         with self._db.unit_of_work(actor) as uow:
             zone, grace = q.clinic_settings(uow.session, actor.clinic_id)
             _patient(uow.session, actor, patient_id)
