@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timezone
+
 from clinic_desktop.qt.app_context import AppContext, Services
 from clinic_desktop.qt.bus import ChangeBus
 from clinic_desktop.qt.panes.audit_viewer_pane import AuditViewerPane
@@ -50,3 +52,15 @@ def test_non_admin_is_refused(qtbot, database, clinic):
     qtbot.waitUntil(lambda: "Only admins" in pane.status.text(), timeout=10000)
     assert pane.model.rowCount() == 0
     pane._runner.wait_idle()
+
+
+def test_the_default_range_ends_on_the_clinics_today_not_the_workstations(qtbot, database, clinic):
+    # 23:30 UTC is already the next day in Berlin (the clinic's zone), whatever zone this machine is in.
+    context = AppContext(Services(patients=PatientService(database), audit=AuditService(database)), ChangeBus(),
+                         StaffSession(clinic.admin, "Test Clinic", "Europe/Berlin", False))
+    pane = AuditViewerPane(context, now=lambda: datetime(2026, 3, 1, 23, 30, tzinfo=timezone.utc))
+    qtbot.addWidget(pane)
+    assert pane.until.date().toPython() == date(2026, 3, 2)
+    assert pane.since.date().toPython() == date(2026, 1, 31)
+    qtbot.waitUntil(lambda: pane.staff.count() > 1, timeout=10000)
+    pane._staff_runner.wait_idle()

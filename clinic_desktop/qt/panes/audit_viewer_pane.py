@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, time, timedelta
+from collections.abc import Callable
+from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDate
@@ -54,16 +55,19 @@ class AuditEntryModel(DtoTableModel[AuditEntry]):
 class AuditViewerPane(QWidget):
     """Only admins see data here; the service refuses everyone else."""
 
-    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(self, context: AppContext, parent: QWidget | None = None, *,
+                 now: Callable[[], datetime] | None = None) -> None:
         super().__init__(parent)
         self._context, self._service, self._actor = context, context.services.audit, context.actor
         self._zone = ZoneInfo(context.session.clinic_timezone)
+        now = now or (lambda: datetime.now(timezone.utc))
         self._runner, self._staff_runner = TaskRunner(self), TaskRunner(self)
         self.patient = PatientPicker(context, include_archived=True)
         self.patient.patient_chosen.connect(lambda _: self.search())
         self.staff = QComboBox()
         self.staff.addItem("All staff", None)
-        today = QDate.currentDate()
+        local = now().astimezone(self._zone).date()  # the clinic's today, not the workstation's
+        today = QDate(local.year, local.month, local.day)
         self.since, self.until = QDateEdit(today.addDays(-30)), QDateEdit(today)
         for edit in (self.since, self.until):
             edit.setCalendarPopup(True)
