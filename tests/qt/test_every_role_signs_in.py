@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from clinic_desktop.app import build_services
 from clinic_desktop.db.engine import ConnectTarget
+from clinic_desktop.domain.actor import Actor
 from clinic_desktop.domain.enums import GlucoseUnit, Role
 from clinic_desktop.domain.permissions import allows
 from clinic_desktop.qt.app_context import AppContext
@@ -79,11 +80,33 @@ def scratch(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         yield Path(folder)
 
 
-def build_window(database, actor) -> MainWindow:  # noqa: ANN001
-    runtime = Runtime(profile=None, app_target=ConnectTarget(database.engine.url), database=database)  # type: ignore[arg-type]
-    services = build_services(runtime)
-    context = AppContext(services, ChangeBus(), StaffSession(actor, "Test Clinic", "Europe/Berlin", False))
-    return MainWindow(context, default_panes(services), actions=default_actions(context))
+@pytest.fixture
+def closer(scratch: Path) -> Iterator[ModalCloser]:
+    """Answers modal windows while the test runs (a failing test must not leave one blocking)."""
+    watcher = ModalCloser(scratch / "clinic.dump")
+    yield watcher
+    watcher.stop()
+
+
+@pytest.fixture
+def sign_in(qtbot, database) -> Iterator[Callable[[Actor], MainWindow]]:  # noqa: ANN001
+    """Builds the real main window for an actor, as the composition root does; closes it afterwards,
+    once its background tasks have delivered (also when the test failed half-way)."""
+    windows: list[MainWindow] = []
+
+    def build(actor: Actor) -> MainWindow:
+        runtime = Runtime(profile=None, app_target=ConnectTarget(database.engine.url), database=database)  # type: ignore[arg-type]
+        services = build_services(runtime)
+        context = AppContext(services, ChangeBus(), StaffSession(actor, "Test Clinic", "Europe/Berlin", False))
+        window = MainWindow(context, default_panes(services), actions=default_actions(context))
+        qtbot.addWidget(window)
+        windows.append(window)
+        return window
+
+    yield build
+    for window in windows:
+        window.close()
+        qtbot.waitUntil(lambda w=window: runners_idle(w), timeout=WAIT_MS)
 
 
 def nav_keys(window: MainWindow) -> list[str]:
@@ -108,13 +131,11 @@ def settle(qtbot, window: MainWindow, failures: TaskFailures, loaded: Callable[[
 
 @pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
 def test_every_pane_and_action_of_a_role_loads_without_errors(
-        qtbot, database, clinic, role, scratch, caplog, task_failures, gui_thread_statements):
+        qtbot, database, clinic, role, scratch, closer, sign_in, caplog, task_failures, gui_thread_statements):
     patient = seed_summary_patient(database, PatientService(database), clinic, medications=1)
     choice = PatientChoice(patient.id, patient.display_name, patient.mrn, GlucoseUnit.MG_DL)
     gui_thread_statements.clear()  # seeding ran here on purpose; the window must run nothing here
-    closer = ModalCloser(scratch / "clinic.dump")
-    window = build_window(database, clinic.as_role(role))
-    qtbot.addWidget(window)
+    window = sign_in(clinic.as_role(role))
     window.show()
     qtbot.waitExposed(window)
 
@@ -140,7 +161,6 @@ def test_every_pane_and_action_of_a_role_loads_without_errors(
                         timeout=WAIT_MS)
         assert task_failures.lines == []
 
-    closer.stop()
     assert task_failures.lines == []
     boxes = closer.message_boxes()
     assert all(b.icon == QMessageBox.Icon.Information and b.text.startswith("Backup written") for b in boxes), boxes
@@ -148,15 +168,14 @@ def test_every_pane_and_action_of_a_role_loads_without_errors(
         assert (scratch / "clinic.dump").stat().st_size > 0
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
     assert gui_thread_statements == []
-    window.close()
-    qtbot.waitUntil(lambda: runners_idle(window), timeout=WAIT_MS)
 
 
 def exercise(qtbot, window: MainWindow, key: str, pane: QWidget, choice: PatientChoice,  # noqa: ANN001
              failures: TaskFailures) -> None:
     """Do the first thing a person does in the pane, and wait for it to load."""
+    role = window.context.actor.role
     if key == "worklist":
-        assert pane.review_button.isEnabled() == (window.context.actor.role is Role.DOCTOR)  # nurses only read it
+        assert pane.review_button.isEnabled() == (role is Role.DOCTOR)  # nurses only read it
         row = next(r for r in range(pane.proxy.rowCount())
                    if pane.proxy.index(r, 0).data(ROW_ROLE).patient_id == choice.id)
         pane.table.selectRow(row)
@@ -167,12 +186,21 @@ def exercise(qtbot, window: MainWindow, key: str, pane: QWidget, choice: Patient
     elif key == "glucose":
         window.show_patient(choice, "glucose")
         settle(qtbot, window, failures, lambda: pane.overview is not None and pane.overview.metrics is not None)
+        writes = (pane.import_button, pane.readings.add_button, pane.alerts.resolve_button, pane.alerts.escalate_button)
+        assert {shown(b) for b in writes} == {role in (Role.DOCTOR, Role.NURSE)}  # admins only read
     elif key == "medications":
         window.show_patient(choice, "medications")
         settle(qtbot, window, failures, lambda: pane.data is not None and len(pane.data.prescriptions) == 1)
+        assert shown(pane.prescribe_button) == (role is Role.DOCTOR)
+        assert shown(pane.taken_button) == (role in (Role.DOCTOR, Role.NURSE))
     elif key == "audit":
         QTest.mouseClick(pane.search_button, Qt.MouseButton.LeftButton)
         settle(qtbot, window, failures, lambda: pane.model.rowCount() >= 1)
+
+
+def shown(button: QWidget) -> bool:
+    """Whether the pane shows `button` (on whichever tab it sits), i.e. it is not hidden for this role."""
+    return button.isVisibleTo(button.parentWidget())
 
 
 def finished(closer: ModalCloser, title: str, seen_before: int) -> bool:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMessageBox, QWidget, QWizard
+from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QLineEdit, QMessageBox, QWidget, QWizard
 
 from clinic_desktop.qt.workers import Cancelled, TaskRunner, TaskState
 
@@ -87,7 +87,11 @@ class ModalCloser(QObject):
     def _answer_one(self, widget: QWidget) -> None:
         if isinstance(widget, QFileDialog):
             self.seen.append(SeenWindow("file dialog", widget.windowTitle()))
-            widget.selectFile(str(self.save_to))
+            # Typed, as a person would: selectFile() with a full path sometimes left the suggested name in
+            # place (the dialog loads its folder in the background).
+            name_edit = widget.findChild(QLineEdit, "fileNameEdit")
+            assert name_edit is not None, "not Qt's own file dialog"
+            name_edit.setText(str(self.save_to))
             widget.accept()
         elif isinstance(widget, QMessageBox):
             self.seen.append(SeenWindow("message box", widget.text(), widget.icon()))

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, tzinfo
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView, QVBoxLayout, QWidget
 
+from ...domain.permissions import Capability
 from ...services.glucose_dto import ReadingDTO
 from ..dialogs.glucose_reading_dialog import GlucoseReadingDialog
 from ..models.glucose_reading_table_model import COL_NOTE, COL_TIME, GlucoseReadingTableModel
@@ -40,6 +41,7 @@ class GlucoseReadingsView(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(COL_NOTE, QHeaderView.ResizeMode.Stretch)
         self.add_button = QPushButton("Add fingerstick reading…", self)
         self.add_button.clicked.connect(self.open_entry_dialog)
+        self.add_button.setVisible(gateway.can(Capability.RECORD_GLUCOSE))
         self.status = QLabel(self)
         bar = QHBoxLayout()
         bar.addWidget(self.status, 1)

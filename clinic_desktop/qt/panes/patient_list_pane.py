@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from ...domain.changes import ChangeSet
 from ...domain.enums import DiabetesType, Role
+from ...domain.permissions import Capability
 from ...domain.patient_rules import format_date, format_phone
 from ...domain.errors import DomainError
 from ...services.patient_dto import PatientFilters, PatientSummary
@@ -101,7 +102,7 @@ class PatientListPane(QWidget):
         self.export_button.clicked.connect(self._export)
         self.merge_button = QPushButton("Merge duplicates…")
         self.merge_button.clicked.connect(lambda: self.open_merge(None))
-        self.merge_button.setVisible(self._actor.role == Role.ADMIN)
+        self.merge_button.setVisible(self._actor.can(Capability.MERGE_PATIENTS))
         bar = QHBoxLayout()
         bar.addWidget(self.search_box, 3)
         for w in (self.doctor_filter, self.type_filter, self.status_filter, self.new_button, self.export_button,
@@ -240,7 +241,7 @@ class PatientListPane(QWidget):
         menu.addAction("Open record", lambda: self.open_patient.emit(patient.id))
         menu.addAction("Print one-page summary…", lambda: self.summary.print_summary(patient.id, patient.mrn))
         menu.addAction("Save summary as PDF…", lambda: self.summary.save_pdf(patient.id, patient.mrn))
-        if self._actor.role == Role.ADMIN:
+        if self._actor.can(Capability.MERGE_PATIENTS):
             menu.addSeparator()
             menu.addAction("Merge duplicate into…", lambda: self.open_merge(patient))
         return menu
