@@ -81,6 +81,11 @@ class PatientRecordDialog(QDialog):
             self._runner_doctors = TaskRunner(self)
             self._runner_doctors.run(lambda s: self._service.list_doctors(self._actor), self._fill_doctors)
 
+    @property
+    def patient_id(self) -> uuid.UUID | None:
+        """The patient shown (set once a new patient is registered); None while registering."""
+        return self._patient_id
+
     # --- layout ------------------------------------------------------------------------------
 
     def _build(self) -> None:

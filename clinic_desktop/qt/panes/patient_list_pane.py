@@ -9,6 +9,7 @@ page. Writes anywhere (this or another workstation) refresh the pane through the
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -38,6 +39,9 @@ from ..models.glucose_table_model import ROW_ROLE, Column, DtoTableModel
 from ..models.patient_table_model import CLINICAL_COLUMNS, COL_NAME, ID_ROLE, PatientTableModel
 from ..workers import TaskRunner
 from ...services.patient_export import export_patient_list
+
+if TYPE_CHECKING:  # imported when first opened: the patients pane is the first thing shown
+    from ..dialogs.patient_record_dialog import PatientRecordDialog
 
 SEARCH_DEBOUNCE_MS = 250
 
@@ -70,6 +74,7 @@ class PatientListPane(QWidget):
         self._actor = context.actor
         self._locale = locale or "en_US"
         self._search_runner, self._options_runner, self._export_runner = TaskRunner(self), TaskRunner(self), TaskRunner(self)
+        self._record_dialogs: list[PatientRecordDialog] = []  # open record windows, one per patient
         self._debounce = QTimer(self, singleShot=True, interval=SEARCH_DEBOUNCE_MS)
         self._debounce.timeout.connect(self._run_search)
         self._build()
@@ -150,7 +155,8 @@ class PatientListPane(QWidget):
         if sortable:
             view.setSortingEnabled(True)
             view.horizontalHeader().setSortIndicator(COL_NAME, Qt.SortOrder.AscendingOrder)
-        view.doubleClicked.connect(self._open_index)
+        # `activated` alone: it is the platform's "open" gesture (a double-click, or a single click where the
+        # desktop is set so) and Enter; a double-click also emits `doubleClicked`, which would open it twice.
         view.activated.connect(self._open_index)
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         view.customContextMenuRequested.connect(
@@ -163,14 +169,28 @@ class PatientListPane(QWidget):
 
     # --- behaviour -----------------------------------------------------------------------------
 
-    def show_record(self, patient_id: uuid.UUID | None) -> None:
-        """Open a patient's record (or a blank one to register) beside the list."""
+    def show_record(self, patient_id: uuid.UUID | None) -> PatientRecordDialog:
+        """Open a patient's record (or a blank one to register) beside the list; a record already open
+        in a window is brought to the front instead of opened twice."""
         from ..dialogs.patient_record_dialog import PatientRecordDialog
 
-        dialog = PatientRecordDialog(self._context, patient_id, self, locale=self._locale)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog = next((d for d in self._record_dialogs if patient_id is not None and d.patient_id == patient_id), None)
+        if dialog is None:
+            dialog = PatientRecordDialog(self._context, patient_id, self, locale=self._locale)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.finished.connect(lambda _result, d=dialog: self._forget_record(d))
+            self._record_dialogs.append(dialog)
         self.record_dialog = dialog
+        if dialog.isMinimized():
+            dialog.showNormal()
         dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
+
+    def _forget_record(self, dialog: PatientRecordDialog) -> None:
+        if dialog in self._record_dialogs:
+            self._record_dialogs.remove(dialog)
 
     def _load_options(self) -> None:
         service, actor = self._service, self._actor
