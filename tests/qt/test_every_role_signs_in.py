@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -113,7 +114,7 @@ def nav_keys(window: MainWindow) -> list[str]:
     return [window.nav.item(row).data(Qt.ItemDataRole.UserRole) for row in range(window.nav.count())]
 
 
-def tools_actions(window: MainWindow) -> list:  # noqa: ANN201 - QActions
+def tools_actions(window: MainWindow) -> list[QAction]:
     menus = [a.menu() for a in window.menuBar().actions() if a.text() == "&Tools"]
     return [] if not menus else [a for a in menus[0].actions() if not a.isSeparator()]
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QLineEdit, QMessageBox, QWidget, QWizard
 
@@ -34,7 +35,7 @@ class TaskFailures:
         with self._lock:
             self.lines.append(f"{owner}: {type(exc).__name__}: {exc}")
 
-    def watch(self, monkeypatch: Any) -> None:
+    def watch(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """Wrap `TaskRunner.run` for the rest of the test (pytest's monkeypatch undoes it)."""
         original = TaskRunner.run
         failures = self
