@@ -17,6 +17,13 @@ from zoneinfo import ZoneInfo
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
 
+if os.environ.get("CLINIC_TEST_TRAVEL_TO"):  # python -m tests.time_travel: this process starts at that instant
+    import datetime as _dt
+
+    import time_machine
+
+    time_machine.travel(_dt.datetime.fromisoformat(os.environ["CLINIC_TEST_TRAVEL_TO"]), tick=True).start()
+
 import pytest
 from sqlalchemy import create_engine, pool
 

@@ -7,7 +7,10 @@ import shutil
 import subprocess
 import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -56,6 +59,31 @@ class TestServer:
         return f"{prefix}_{uuid.uuid4().hex[:10]}"
 
 
+@contextmanager
+def _server_clock() -> Iterator[None]:
+    """Under `python -m tests.time_travel`, the server's processes start at the travelled-to instant.
+
+    The postmaster inherits the environment of the command that starts it, and every backend is
+    forked from it; the variables are set only while the cluster starts."""
+    travel_to = os.environ.get("CLINIC_TEST_TRAVEL_TO")
+    if not travel_to:
+        yield
+        return
+    from .time_travel import server_environment
+
+    extra = server_environment(datetime.now(UTC))  # the test process's (travelled) now
+    saved = {key: os.environ.get(key) for key in extra}
+    os.environ.update(extra)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
 def start_test_server() -> TestServer:
     """CLINIC_TEST_DATABASE_URL (an external server) or a throwaway local cluster."""
     external = os.environ.get("CLINIC_TEST_DATABASE_URL")
@@ -75,7 +103,8 @@ def start_test_server() -> TestServer:
         # CREATE DATABASE … TEMPLATE (one fresh database per test module) would fail.
         settings["timescaledb.max_background_workers"] = "0"
     cluster = LocalCluster(root, port=free_port(), tcp=True, auth="trust", db_user="clinic", extra_settings=settings)
-    cluster.ensure_started()
+    with _server_clock():
+        cluster.ensure_started()
     return TestServer(make_url(cluster.sqlalchemy_url("postgres")), cluster)
 
 

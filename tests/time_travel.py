@@ -1,11 +1,14 @@
-"""Run pytest, and the PostgreSQL cluster it starts, at a faked wall-clock time (libfaketime).
+"""Run pytest, and the PostgreSQL cluster it starts, at a faked wall-clock time.
 
     python -m tests.time_travel --at "2027-03-28 00:30" [--zone Europe/Berlin] [--day-modules | PYTEST ARGS…]
 
 `--at` is a wall-clock time in the clinic's zone (default Europe/Berlin, the test clinic's); the
-test process and every process it starts (initdb, the server, its backends) begin at that instant
-and their clocks run on from there. `--day-modules` runs the modules that deal with days, dates
-and "today" — the set CI runs at 00:30 and 23:30 of a DST-change day. Needs Debian's `faketime`.
+test process and the server (its postmaster and every backend) begin at that instant and their
+clocks run on from there. The test process travels with `time-machine` (it moves `time.time` and
+`datetime.now` but leaves sleeps and timeouts alone); the server with libfaketime (Debian's
+`faketime`), preloaded into the cluster's processes only — preloaded into Python, libfaketime
+0.9.10 breaks `time.sleep` (EINVAL) or hangs timed waits. `--day-modules` runs the modules that
+deal with days, dates and "today": the set CI runs at 00:30 and 23:30 of DST-change days.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ LIBRARIES = (
 #: The modules whose behaviour depends on the date, the hour or the clinic's "today".
 DAY_MODULES = (
     "tests/unit/test_clock.py",
+    "tests/db/test_server_clock.py",
     "tests/unit/test_medication_schedule.py",
     "tests/unit/test_appointment_rules.py",
     "tests/services/test_medication_doses.py",
@@ -46,6 +50,20 @@ DAY_MODULES = (
     "tests/qt/test_medication_panes.py",
     "tests/qt/test_glucose_window_selector.py",
 )
+
+
+#: Set for the test process: the UTC instant it starts at (read by tests/conftest.py and tests/support.py).
+TRAVEL_ENV = "CLINIC_TEST_TRAVEL_TO"
+
+
+def server_environment(start: datetime) -> dict[str, str]:
+    """What the cluster's processes need in their environment to start at `start` (UTC)."""
+    return {
+        "LD_PRELOAD": faketime_library(),
+        "FAKETIME": "@" + start.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),  # starts there, runs on
+        "FAKETIME_DONT_FAKE_MONOTONIC": "1",  # the server's timeouts keep real intervals
+        "TZ": "UTC",  # FAKETIME is read in the process's zone
+    }
 
 
 def faketime_library() -> str:
@@ -68,13 +86,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--day-modules", action="store_true", help="run the modules that deal with days")
     args, pytest_args = parser.parse_known_args(argv)
     start = utc_start(args.at, args.zone)
+    faketime_library()  # fail early, with the package's name, where it is missing
     env = dict(os.environ)
-    env.update({
-        "LD_PRELOAD": faketime_library(),
-        "FAKETIME": "@" + start.strftime("%Y-%m-%d %H:%M:%S"),  # starts there, then runs on
-        "FAKETIME_DONT_FAKE_MONOTONIC": "1",  # Qt's and Python's timers keep real intervals
-        "TZ": "UTC",  # FAKETIME is read in the process's zone; the suite must not care which it is
-    })
+    env[TRAVEL_ENV] = start.isoformat()
+    if os.environ.get("CLINIC_TEST_DATABASE_URL"):
+        print("An external test server keeps its own clock; only the test process travels.", flush=True)
     modules = list(DAY_MODULES) if args.day_modules else []
     print(f"Running the tests at {args.at} {args.zone} ({start:%Y-%m-%d %H:%M} UTC)", flush=True)
     command = [sys.executable, "-m", "pytest", *modules, *pytest_args]

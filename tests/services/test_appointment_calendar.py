@@ -10,6 +10,7 @@ import pytest
 from clinic_desktop.domain.enums import AppointmentReason, AppointmentStatus, Role
 from clinic_desktop.domain.errors import ConflictError, PermissionDenied, ValidationError
 from clinic_desktop.services.appointment_dto import AppointmentFilter, WorkingBlock
+from clinic_desktop.domain.clock import FixedClock
 from clinic_desktop.services.appointment_service import AppointmentService
 
 from .appointment_support import BERLIN, add_doctor, add_patient, at, future_monday
@@ -90,8 +91,9 @@ def test_working_hours_rules_and_who_may_set_them(database, clinic, service):
     assert service.working_hours(clinic.nurse, doctor) == own
 
 
-def test_series_keeps_wall_clock_time_across_the_spring_change(database, clinic, service):
+def test_series_keeps_wall_clock_time_across_the_spring_change(database, clinic):
     """Weekly at 09:00 from Monday 22 March 2027 — Europe/Berlin moves clocks on 28 March."""
+    service = AppointmentService(database, clock=FixedClock(at(date(2027, 3, 1), 12)))  # booked ahead of time
     p = add_patient(database, clinic)
     first = at(date(2027, 3, 22), 9)
     result = service.book_series(clinic.receptionist, patient_id=p, doctor_id=clinic.doctor.doctor_id,
