@@ -18,17 +18,40 @@ import clinic_desktop.qt
 from clinic_desktop.db.models import Clinic
 from clinic_desktop.domain.actor import Actor
 from clinic_desktop.domain.clock import FixedClock
-from clinic_desktop.domain.enums import AppointmentReason, AppointmentStatus, DoseStatus, GlucoseUnit, MedicationState, Role
+from clinic_desktop.domain.enums import (
+    AppointmentReason,
+    AppointmentStatus,
+    DoseStatus,
+    GlucoseUnit,
+    MedicationState,
+    Role,
+)
 from clinic_desktop.domain.medication_schedule import Frequency
 from clinic_desktop.qt.app_context import AppContext, Services
 from clinic_desktop.qt.bus import ChangeBus
 from clinic_desktop.qt.charts.clinic_date_axis import ClinicDateAxis
 from clinic_desktop.qt.dialogs.booking_dialog import BookingDialog
 from clinic_desktop.qt.formats import Formats
-from clinic_desktop.qt.models.appointment_list_model import COL_WHEN, AppointmentListModel
-from clinic_desktop.qt.models.dose_table_model import COL_TAKEN_AT, COL_TIME, DoseTableModel
-from clinic_desktop.qt.models.prescription_table_model import COL_END, COL_START, COL_TIMES, PrescriptionTableModel
-from clinic_desktop.qt.models.review_worklist_model import COL_LAST_READING, COL_LAST_REVIEW, ReviewWorklistModel
+from clinic_desktop.qt.models.appointment_list_model import (
+    COL_WHEN,
+    AppointmentListModel,
+)
+from clinic_desktop.qt.models.dose_table_model import (
+    COL_TAKEN_AT,
+    COL_TIME,
+    DoseTableModel,
+)
+from clinic_desktop.qt.models.prescription_table_model import (
+    COL_END,
+    COL_START,
+    COL_TIMES,
+    PrescriptionTableModel,
+)
+from clinic_desktop.qt.models.review_worklist_model import (
+    COL_LAST_READING,
+    COL_LAST_REVIEW,
+    ReviewWorklistModel,
+)
 from clinic_desktop.qt.panes.audit_viewer_pane import AuditEntryModel
 from clinic_desktop.qt.panes.medications_pane import MedicationsPane
 from clinic_desktop.services.appointment_dto import AppointmentDTO

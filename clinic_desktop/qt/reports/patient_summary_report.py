@@ -8,6 +8,8 @@ and the summary is always exactly one page.
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from PySide6.QtCore import QMarginsF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPageLayout, QPageSize, QPagedPaintDevice, QPainter, QPdfWriter, QPen
 
@@ -64,7 +66,7 @@ class _SummaryPainter:
         self.line = LINE_MM * self.mm
         self.unit = sheet.record.glucose_unit or GlucoseUnit.MG_DL
         self.formats = Formats(sheet.locale)  # the clinic's, carried by the sheet
-        self.zone = sheet.printed_at.tzinfo  # the clinic's time zone (the sheet's instants are in it)
+        self.zone = sheet.printed_at.tzinfo or UTC  # the clinic's zone: the sheet's instants are in it
 
     # --- primitives ------------------------------------------------------------------------------
 
