@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from .enums import Role
 from .errors import PermissionDenied
+from .permissions import Capability, allows, refusal
 
 
 @dataclass(frozen=True)
@@ -20,12 +21,16 @@ class Actor:
     full_name: str = ""
     doctor_id: uuid.UUID | None = None
 
-    def require(self, *roles: Role, action: str) -> None:
-        """Raise PermissionDenied unless the actor has one of `roles`."""
-        if self.role not in roles:
-            allowed = ", ".join(r.label.lower() + "s" for r in roles)
-            raise PermissionDenied(f"Only {allowed} may {action}; you are signed in as {self.role.label.lower()}.")
+    def can(self, capability: Capability) -> bool:
+        """Whether the actor's role has `capability` (see `domain.permissions`)."""
+        return allows(self.role, capability)
+
+    def require(self, capability: Capability, *, action: str | None = None) -> None:
+        """Raise PermissionDenied unless the actor's role has `capability`; `action` words the refusal."""
+        if not self.can(capability):
+            raise PermissionDenied(refusal(self.role, capability, action))
 
     @property
     def sees_clinical(self) -> bool:
-        return self.role in (Role.DOCTOR, Role.NURSE, Role.ADMIN)
+        """Whether clinical fields are shown to this actor (doctors, nurses; admins for audit)."""
+        return self.can(Capability.READ_CLINICAL_FIELDS)

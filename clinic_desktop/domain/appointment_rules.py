@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from .enums import AppointmentStatus, Role
+from .enums import AppointmentStatus
+from .permissions import Capability
 from .errors import FieldProblem
 
 S = AppointmentStatus
@@ -32,13 +33,14 @@ TRANSITIONS: dict[AppointmentStatus, frozenset[AppointmentStatus]] = {
     S.NO_SHOW: frozenset(),
 }
 
-#: Who may move an appointment into each status (completing a visit is a clinical act).
-STATUS_ROLES: dict[AppointmentStatus, tuple[Role, ...]] = {
-    S.CONFIRMED: (Role.RECEPTIONIST, Role.NURSE, Role.DOCTOR),
-    S.CHECKED_IN: (Role.RECEPTIONIST, Role.NURSE, Role.DOCTOR),
-    S.COMPLETED: (Role.NURSE, Role.DOCTOR),
-    S.CANCELLED: (Role.RECEPTIONIST, Role.NURSE, Role.DOCTOR),
-    S.NO_SHOW: (Role.RECEPTIONIST, Role.NURSE, Role.DOCTOR),
+#: What it takes to move an appointment into each status (completing a visit is a clinical act);
+#: who holds each capability is decided in `permissions`.
+STATUS_CAPABILITY: dict[AppointmentStatus, Capability] = {
+    S.CONFIRMED: Capability.BOOK_APPOINTMENTS,
+    S.CHECKED_IN: Capability.CHECK_IN_PATIENTS,
+    S.COMPLETED: Capability.COMPLETE_VISITS,
+    S.CANCELLED: Capability.BOOK_APPOINTMENTS,
+    S.NO_SHOW: Capability.CHECK_IN_PATIENTS,
 }
 
 STATUS_LABELS = {

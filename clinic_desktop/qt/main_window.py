@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..domain.enums import Role
+from ..domain.actor import Actor
+from ..domain.permissions import Capability
 from .app_context import AppContext
 from .connection_status import ConnectionStatusLabel
 from .idle_lock import IdleLock
@@ -32,22 +33,22 @@ from .idle_lock import IdleLock
 
 @dataclass(frozen=True)
 class PaneSpec:
-    """One entry of the navigation: who sees it and how to build it."""
+    """One entry of the navigation: the capability it needs (see `domain.permissions`) and how to build it."""
 
     key: str
     title: str
     factory: Callable[[AppContext], QWidget]
-    roles: frozenset[Role] = frozenset(Role)
+    capability: Capability
     tooltip: str = ""
 
 
 @dataclass(frozen=True)
 class MenuAction:
-    """An entry of the Tools menu (admin actions such as backup), shown to the roles given."""
+    """An entry of the Tools menu (admin actions such as backup), shown to roles with `capability`."""
 
     title: str
     run: Callable[[QWidget], None]
-    roles: frozenset[Role] = frozenset(Role)
+    capability: Capability
 
 
 class MainWindow(QMainWindow):
@@ -67,14 +68,14 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.context = context
-        role = context.actor.role
-        self.specs = [spec for spec in panes if role in spec.roles]
+        actor: Actor = context.actor
+        self.specs = [spec for spec in panes if actor.can(spec.capability)]
         self.panes: dict[str, QWidget] = {}
         self.setWindowTitle(f"Clinic Desktop — {context.session.clinic_name}")
         self.resize(1280, 800)
         self._build_body()
         self._build_status_bar(features_text)
-        self._build_menus([a for a in (actions or []) if role in a.roles])
+        self._build_menus([a for a in (actions or []) if actor.can(a.capability)])
         self.idle_lock = IdleLock(self.centralWidget(), user_label=context.actor.username,
                                   verify=self._verify_password, idle_minutes=idle_minutes, parent=self)
         if self.specs:

@@ -1,7 +1,9 @@
-"""Which panes and menu actions exist, for whom — read by the composition root.
+"""Which panes and menu actions exist, and the capability each needs — read by the composition root.
 
-Factories import their pane lazily so the first window appears quickly; a pane whose service is
-not configured is left out rather than shown broken.
+Who holds a capability is decided once, in `domain.permissions`, which the services check too:
+a pane is shown exactly to the roles whose calls it makes are allowed. Factories import their
+pane lazily so the first window appears quickly; a pane whose service is not configured is left
+out rather than shown broken.
 """
 
 from __future__ import annotations
@@ -9,36 +11,46 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from collections.abc import Callable
+from typing import NamedTuple
 
 from PySide6.QtWidgets import QWidget
 
-from ..domain.enums import Role
+from ..domain.permissions import Capability
 from .app_context import AppContext
 from .main_window import MenuAction, PaneSpec
 
-CLINICAL = frozenset({Role.DOCTOR, Role.NURSE, Role.ADMIN})
-EVERYONE = frozenset(Role)
 
-# key, title, module, class, roles, service attribute needed (or None), tooltip
-_PANES: tuple[tuple[str, str, str, str, frozenset[Role], str | None, str], ...] = (
-    ("patients", "Patients", "patient_list_pane", "PatientListPane", EVERYONE, "patients",
-     "Find, register and edit patients"),
-    ("calendar", "Appointments", "calendar_pane", "CalendarPane", EVERYONE, "appointments",
-     "Day and week calendars; booking and check-in"),
-    ("worklist", "Review worklist", "review_worklist_pane", "ReviewWorklistPane", frozenset({Role.DOCTOR, Role.ADMIN}),
-     "glucose", "Patients whose glucose needs attention first"),
-    ("glucose", "Glucose", "glucose_pane", "GlucosePane", CLINICAL, "glucose",
-     "Trend, AGP and consensus metrics of one patient"),
-    ("medications", "Medications", "medications_pane", "MedicationsPane", CLINICAL, "medications",
-     "Prescriptions and adherence of one patient"),
-    ("doses", "Doses due", "doses_due_pane", "DosesDuePane", frozenset({Role.NURSE, Role.DOCTOR}), "medications",
-     "Today's doses across the clinic"),
-    ("audit", "Audit trail", "audit_viewer_pane", "AuditViewerPane", frozenset({Role.ADMIN}), "audit",
-     "Who viewed or changed what, and when"),
-    ("storage", "Storage health", "storage_health_pane", "StorageHealthPane", frozenset({Role.ADMIN}), "glucose",
-     "Glucose time-series storage and its background jobs"),
-    ("staff", "Staff accounts", "staff_admin_pane", "StaffAdminPane", frozenset({Role.ADMIN}), "staff",
-     "Add, disable and enable staff accounts"),
+class _Pane(NamedTuple):
+    key: str
+    title: str
+    module: str
+    cls: str
+    capability: Capability
+    service: str | None  # the `Services` attribute it needs, or None
+    tooltip: str
+
+
+C = Capability
+_PANES: tuple[_Pane, ...] = (
+    _Pane("patients", "Patients", "patient_list_pane", "PatientListPane", C.SEE_PATIENTS, "patients",
+          "Find, register and edit patients"),
+    _Pane("calendar", "Appointments", "calendar_pane", "CalendarPane", C.VIEW_CALENDAR, "appointments",
+          "Day and week calendars; booking and check-in"),
+    _Pane("worklist", "Review worklist", "review_worklist_pane", "ReviewWorklistPane", C.VIEW_REVIEW_WORKLIST,
+          "glucose", "Patients whose glucose needs attention first"),
+    _Pane("glucose", "Glucose", "glucose_pane", "GlucosePane", C.VIEW_GLUCOSE, "glucose",
+          "Trend, AGP and consensus metrics of one patient"),
+    _Pane("medications", "Medications", "medications_pane", "MedicationsPane", C.VIEW_MEDICATIONS, "medications",
+          "Prescriptions and adherence of one patient"),
+    # The clinic's due list is where doses are recorded: shown to those who record them.
+    _Pane("doses", "Doses due", "doses_due_pane", "DosesDuePane", C.RECORD_DOSES, "medications",
+          "Today's doses across the clinic"),
+    _Pane("audit", "Audit trail", "audit_viewer_pane", "AuditViewerPane", C.READ_AUDIT_TRAIL, "audit",
+          "Who viewed or changed what, and when"),
+    _Pane("storage", "Storage health", "storage_health_pane", "StorageHealthPane", C.VIEW_STORAGE_HEALTH, "glucose",
+          "Glucose time-series storage and its background jobs"),
+    _Pane("staff", "Staff accounts", "staff_admin_pane", "StaffAdminPane", C.MANAGE_STAFF, "staff",
+          "Add, disable and enable staff accounts"),
 )
 
 
@@ -57,17 +69,17 @@ def _pane_exists(module: str) -> bool:
 def default_panes(services: object | None = None) -> list[PaneSpec]:
     """The navigation, in order; panes whose module or service is missing are left out."""
     specs = []
-    for key, title, module, cls, roles, needs, tooltip in _PANES:
-        if not _pane_exists(module):
+    for pane in _PANES:
+        if not _pane_exists(pane.module):
             continue
-        if services is not None and needs and getattr(services, needs, None) is None:
+        if services is not None and pane.service and getattr(services, pane.service, None) is None:
             continue
-        specs.append(PaneSpec(key, title, _factory(module, cls), roles, tooltip))
+        specs.append(PaneSpec(pane.key, pane.title, _factory(pane.module, pane.cls), pane.capability, pane.tooltip))
     return specs
 
 
 def default_actions(context: AppContext) -> list[MenuAction]:
-    """The Tools menu: backup for administrators."""
+    """The Tools menu: back up, and set up or upgrade the database (each for the roles with its capability)."""
     def backup(parent: QWidget) -> None:
         from .dialogs.backup_dialog import run_backup_dialog
 
@@ -86,6 +98,5 @@ def default_actions(context: AppContext) -> list[MenuAction]:
             # cluster the wizard opened for another local profile stops with its last user.
             wizard.runtime.close()
 
-    admin = frozenset({Role.ADMIN})
-    return [MenuAction("Back up the database…", backup, admin),
-            MenuAction("Database setup and upgrade…", setup, admin)]
+    return [MenuAction("Back up the database…", backup, Capability.BACK_UP),
+            MenuAction("Database setup and upgrade…", setup, Capability.SET_UP_DATABASE)]

@@ -173,6 +173,11 @@ class TaskRunner(QObject):
     def busy(self) -> bool:
         return self._current is not None
 
+    @property
+    def pending(self) -> int:
+        """Tasks started on this runner whose result or error has not been delivered yet."""
+        return len(self._live)
+
     def wait_idle(self, msecs: int = 30_000) -> bool:
         """Block until the pool's threads are done (used on shutdown and in tests)."""
         return self._pool.waitForDone(msecs)

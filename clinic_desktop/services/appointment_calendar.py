@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 from ..db.models import Appointment, AppointmentStatusChange, StaffAccount
 from ..domain.actor import Actor
 from ..domain.appointment_rules import working_windows
-from ..domain.enums import AppointmentStatus, Role
+from ..domain.enums import AppointmentStatus
 from ..domain.errors import NotFound
+from ..domain.permissions import Capability
 from . import appointment_queries as q
 from .appointment_dto import (
     AppointmentDTO,
@@ -31,19 +32,19 @@ class AppointmentCalendarMixin:
 
     def doctors(self, actor: Actor) -> tuple[DoctorDTO, ...]:
         """Active doctors, by name: the day view's columns and the booking dialog's choices."""
-        actor.require(*Role, action="see the calendar")
+        actor.require(Capability.VIEW_CALENDAR, action="see the calendar")
         with self._db.unit_of_work(actor, read_only=True) as uow:
             return q.doctors(uow.session, actor.clinic_id)
 
     def day_view(self, actor: Actor, day: date) -> CalendarView:
         """One clinic-local day, a column per active doctor (plus any inactive one still booked)."""
-        actor.require(*Role, action="see the calendar")
+        actor.require(Capability.VIEW_CALENDAR, action="see the calendar")
         with self._db.unit_of_work(actor, read_only=True) as uow:
             return self._view(uow.session, actor, day, 1, None)
 
     def week_view(self, actor: Actor, *, doctor_id: uuid.UUID, week_start: date) -> CalendarView:
         """Seven clinic-local days from `week_start` for one doctor."""
-        actor.require(*Role, action="see the calendar")
+        actor.require(Capability.VIEW_CALENDAR, action="see the calendar")
         with self._db.unit_of_work(actor, read_only=True) as uow:
             return self._view(uow.session, actor, week_start, 7, doctor_id)
 
@@ -78,7 +79,7 @@ class AppointmentCalendarMixin:
 
     def list_appointments(self, actor: Actor, flt: AppointmentFilter) -> tuple[AppointmentDTO, ...]:
         """The list view: filters by doctor, status, reason, patient and clinic-local date range."""
-        actor.require(*Role, action="see the calendar")
+        actor.require(Capability.VIEW_CALENDAR, action="see the calendar")
         with self._db.unit_of_work(actor, read_only=True) as uow:
             tz = q.clinic_zone(uow.session, actor.clinic_id)
             rows = q.appointment_rows().where(Appointment.clinic_id == actor.clinic_id)
@@ -99,7 +100,7 @@ class AppointmentCalendarMixin:
 
     def reception_today(self, actor: Actor, *, day: date | None = None) -> tuple[AppointmentDTO, ...]:
         """Today's appointments of every doctor (clinic-local day), in arrival order, for check-in."""
-        actor.require(*Role, action="see the calendar")
+        actor.require(Capability.VIEW_CALENDAR, action="see the calendar")
         with self._db.unit_of_work(actor, read_only=True) as uow:
             tz = q.clinic_zone(uow.session, actor.clinic_id)
             local_day = day or self._clock.now().astimezone(tz).date()
@@ -111,7 +112,7 @@ class AppointmentCalendarMixin:
 
     def patient_appointments(self, actor: Actor, patient_id: uuid.UUID) -> PatientAppointments:
         """A patient's upcoming and past appointments (newest first) and their no-show count."""
-        actor.require(*Role, action="see a patient's appointments")
+        actor.require(Capability.VIEW_CALENDAR, action="see a patient's appointments")
         now = self._clock.now()
         with self._db.unit_of_work(actor) as uow:
             rows = q.appointment_rows().where(Appointment.clinic_id == actor.clinic_id, Appointment.patient_id == patient_id)
@@ -134,7 +135,7 @@ class AppointmentCalendarMixin:
 
     def status_history(self, actor: Actor, appointment_id: uuid.UUID) -> tuple[StatusChangeDTO, ...]:
         """Who moved the appointment from which status to which, and when (oldest first)."""
-        actor.require(*Role, action="see an appointment's history")
+        actor.require(Capability.VIEW_CALENDAR, action="see an appointment's history")
         with self._db.unit_of_work(actor, read_only=True) as uow:
             rows = uow.session.execute(
                 select(AppointmentStatusChange, StaffAccount.full_name)

@@ -19,8 +19,9 @@ from ..domain.appointment_rules import (
     series_problems,
     series_starts,
 )
-from ..domain.enums import AppointmentReason, AppointmentStatus, Role
+from ..domain.enums import AppointmentReason, AppointmentStatus
 from ..domain.errors import ConflictError, DomainError, FieldProblem, ValidationError
+from ..domain.permissions import Capability
 from . import appointment_queries as q
 from .appointment_dto import (
     AppointmentDTO,
@@ -30,7 +31,6 @@ from .appointment_dto import (
 )
 from ..domain.changes import ChangeKind
 
-_BOOKERS = (Role.RECEPTIONIST, Role.NURSE, Role.DOCTOR)
 _MOVABLE = (AppointmentStatus.REQUESTED, AppointmentStatus.CONFIRMED)
 
 
@@ -42,7 +42,7 @@ class AppointmentSeriesMixin:
         duration_minutes: int, interval_weeks: int, occurrences: int,
     ) -> SeriesPreview:
         """Every planned date of a series with what it would collide with (nothing is written)."""
-        actor.require(*_BOOKERS, action="plan appointment series")
+        actor.require(Capability.BOOK_APPOINTMENTS, action="plan appointment series")
         self._series_input(first_starts_at, duration_minutes, interval_weeks, occurrences)
         with self._db.unit_of_work(actor, read_only=True) as uow:
             return self._plan(uow.session, actor, patient_id, doctor_id, first_starts_at, duration_minutes,
@@ -56,7 +56,7 @@ class AppointmentSeriesMixin:
     ) -> SeriesResult:
         """Book the whole series in one transaction; colliding dates are refused (listed) unless
         `skip_collisions`, and a race that takes one of the dates meanwhile books none of them."""
-        actor.require(*_BOOKERS, action="book appointment series")
+        actor.require(Capability.BOOK_APPOINTMENTS, action="book appointment series")
         self._series_input(first_starts_at, duration_minutes, interval_weeks, occurrences)
         args = dict(patient_id=patient_id, doctor_id=doctor_id, first_starts_at=first_starts_at,
                     duration_minutes=duration_minutes, interval_weeks=interval_weeks, occurrences=occurrences,
@@ -103,7 +103,7 @@ class AppointmentSeriesMixin:
     ) -> tuple[AppointmentDTO, ...]:
         """Move this appointment and the later open ones of its series by the same wall-clock shift
         (e.g. Tuesday 09:00 → Wednesday 10:30 for each), all or none."""
-        actor.require(*_BOOKERS, action="move appointments")
+        actor.require(Capability.BOOK_APPOINTMENTS, action="move appointments")
         with self._db.unit_of_work(actor) as uow:
             appt, following = self._this_and_following(uow.session, actor, appointment_id, expected_version)
             tz = q.clinic_zone(uow.session, actor.clinic_id)
@@ -134,7 +134,7 @@ class AppointmentSeriesMixin:
         self, actor: Actor, appointment_id: uuid.UUID, *, expected_version: int, reason: str
     ) -> tuple[AppointmentDTO, ...]:
         """Cancel this appointment and the later open ones of its series, with one reason."""
-        actor.require(*_BOOKERS, action="cancel appointments")
+        actor.require(Capability.BOOK_APPOINTMENTS, action="cancel appointments")
         reason = (reason or "").strip()
         if not reason:
             raise ValidationError([FieldProblem("cancel_reason", "Say why the appointments are cancelled.")])

@@ -19,21 +19,16 @@ from ..domain.actor import Actor
 from ..domain.appointment_rules import (
     OPEN_STATUSES,
     STATUS_LABELS,
-    STATUS_ROLES,
+    STATUS_CAPABILITY,
     Interval,
     booking_problems,
     hours_problem,
     transition_problem,
 )
 from ..domain.clock import SYSTEM_CLOCK, Clock
-from ..domain.enums import AppointmentReason, AppointmentStatus, Role
-from ..domain.errors import (
-    ConflictError,
-    DomainError,
-    FieldProblem,
-    StaleRecord,
-    ValidationError,
-)
+from ..domain.enums import AppointmentReason, AppointmentStatus
+from ..domain.errors import ConflictError, DomainError, FieldProblem, StaleRecord, ValidationError
+from ..domain.permissions import Capability
 from . import appointment_queries as q
 from .appointment_calendar import AppointmentCalendarMixin
 from .appointment_dto import AppointmentDTO, FreeSlot, SlotTaken
@@ -41,7 +36,6 @@ from .appointment_series import AppointmentSeriesMixin
 from .schedule_settings import ScheduleSettingsMixin
 from ..domain.changes import ChangeKind
 
-BOOKING_ROLES = (Role.RECEPTIONIST, Role.NURSE, Role.DOCTOR)
 MAX_NOTES = 2000
 MAX_CHECKLIST_ITEMS = 20
 
@@ -71,7 +65,7 @@ class AppointmentService(AppointmentCalendarMixin, AppointmentSeriesMixin, Sched
     ) -> AppointmentDTO:
         """Book one appointment (status requested). A retry with the same `request_id` returns the
         first booking instead of making a second one."""
-        actor.require(*BOOKING_ROLES, action="book appointments")
+        actor.require(Capability.BOOK_APPOINTMENTS, action="book appointments")
         problems = booking_problems(starts_at, duration_minutes, now=self._clock.now())
         problems += _detail_problems(reason, notes, checklist)
         if problems:
@@ -120,7 +114,7 @@ class AppointmentService(AppointmentCalendarMixin, AppointmentSeriesMixin, Sched
         override_hours: bool = False,
     ) -> AppointmentDTO:
         """Move an open appointment (by drag or dialog), optionally to another doctor."""
-        actor.require(*BOOKING_ROLES, action="move appointments")
+        actor.require(Capability.BOOK_APPOINTMENTS, action="move appointments")
         moved: list = [doctor_id, None]  # target doctor and slot, for the explanation of a conflict
         try:
             return q.retry_on_deadlock(lambda: self._reschedule_once(actor, appointment_id, expected_version, starts_at,
@@ -171,9 +165,9 @@ class AppointmentService(AppointmentCalendarMixin, AppointmentSeriesMixin, Sched
         status = AppointmentStatus(status)
         if status == AppointmentStatus.CANCELLED:
             return self.cancel(actor, appointment_id, expected_version=expected_version, reason=note or "")
-        if status not in STATUS_ROLES:
+        if status not in STATUS_CAPABILITY:
             raise DomainError(f"An appointment cannot be set back to {STATUS_LABELS[status].lower()}.")
-        actor.require(*STATUS_ROLES[status], action=f"mark appointments {STATUS_LABELS[status].lower()}")
+        actor.require(STATUS_CAPABILITY[status], action=f"mark appointments {STATUS_LABELS[status].lower()}")
         with self._db.unit_of_work(actor) as uow:
             appt = self._editable(uow.session, actor, appointment_id, expected_version, open_only=False)
             self._check_timing(uow.session, actor, appt, status)
@@ -195,7 +189,7 @@ class AppointmentService(AppointmentCalendarMixin, AppointmentSeriesMixin, Sched
 
     def cancel(self, actor: Actor, appointment_id: uuid.UUID, *, expected_version: int, reason: str) -> AppointmentDTO:
         """Cancel an open appointment with a reason; the slot becomes free at once."""
-        actor.require(*STATUS_ROLES[AppointmentStatus.CANCELLED], action="cancel appointments")
+        actor.require(STATUS_CAPABILITY[AppointmentStatus.CANCELLED], action="cancel appointments")
         reason = (reason or "").strip()
         if not reason:
             raise ValidationError([FieldProblem("cancel_reason", "Say why the appointment is cancelled.")])
@@ -212,7 +206,7 @@ class AppointmentService(AppointmentCalendarMixin, AppointmentSeriesMixin, Sched
         count: int = 5,
     ) -> tuple[FreeSlot, ...]:
         """The doctor's earliest free slots of `duration_minutes` inside working hours, from `after`."""
-        actor.require(*Role, action="see free slots")
+        actor.require(Capability.VIEW_CALENDAR, action="see free slots")
         if duration_minutes is None or duration_minutes <= 0:
             raise ValidationError([FieldProblem("duration", "The duration must be more than zero minutes.")])
         now = self._clock.now()

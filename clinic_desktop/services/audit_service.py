@@ -18,6 +18,7 @@ from ..db.models import AuditEvent, Patient, StaffAccount
 from ..domain.actor import Actor
 from ..domain.enums import Role
 from ..domain.errors import FieldProblem, ValidationError
+from ..domain.permissions import Capability
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class AuditService:
     ) -> list[AuditEntry]:
         """Events matching every given filter, newest first; pass the last entry's
         (occurred_at, id) as `before` for the next page."""
-        actor.require(Role.ADMIN, action="read the audit trail")
+        actor.require(Capability.READ_AUDIT_TRAIL)
         if since is not None and until is not None and until < since:
             raise ValidationError([FieldProblem("until", "The end of the period is before its start.")])
         stmt = (
@@ -100,7 +101,7 @@ class AuditService:
 
     def staff_options(self, actor: Actor) -> list[StaffOption]:
         """Staff members of the clinic, for the viewer's filter."""
-        actor.require(Role.ADMIN, action="read the audit trail")
+        actor.require(Capability.READ_AUDIT_TRAIL)
         with self._db.unit_of_work(actor, read_only=True) as uow:
             rows = uow.session.execute(
                 select(StaffAccount.id, StaffAccount.full_name, StaffAccount.username, StaffAccount.role)

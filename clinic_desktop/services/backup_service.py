@@ -18,8 +18,8 @@ from sqlalchemy import text
 from ..db.database import Database
 from ..db.engine import ConnectTarget
 from ..domain.actor import Actor
-from ..domain.enums import Role
 from ..domain.errors import DomainError
+from ..domain.permissions import Capability
 
 _TABLE_LINE = re.compile(r'dumping contents of table "?([^"]+)"?')
 
@@ -79,7 +79,7 @@ class BackupService:
         cancelled: Callable[[], bool] | None = None,
     ) -> BackupResult:
         """Dump to `path` (written as path.partial, renamed when complete); audited."""
-        actor.require(Role.ADMIN, action="back up the database")
+        actor.require(Capability.BACK_UP)
         path = Path(path)
         if path.exists() and path.is_dir():
             raise BackupFailed(f"{path} is a folder; choose a file name for the backup.")
@@ -102,7 +102,7 @@ class BackupService:
         self, actor: Actor, *, path: Path, target: ConnectTarget, progress: Callable[[int, int, str], None] | None = None
     ) -> None:
         """Restore a backup into `target`, which must be an empty database (nothing is overwritten)."""
-        actor.require(Role.ADMIN, action="restore a backup")
+        actor.require(Capability.RESTORE_BACKUP)
         from sqlalchemy import create_engine, pool
 
         engine = create_engine(target.url, poolclass=pool.NullPool, connect_args={"password": target.password} if target.password else {})

@@ -16,7 +16,8 @@ from ..domain.clock import SYSTEM_CLOCK, Clock
 from ..domain.enums import EmergencyState
 from ..domain.errors import DomainError, NotFound, StaleRecord
 from ..domain.glucose_episodes import RECOVERY, find_episodes
-from .glucose_access import RECORD_ROLES, VIEW_ROLES, clinic_thresholds
+from ..domain.permissions import Capability
+from .glucose_access import clinic_thresholds
 from .glucose_dto import ChartMarker, EmergencyEventDTO
 from ..domain.changes import ChangeKind
 
@@ -84,7 +85,7 @@ class EmergencyService:
 
     def active_events(self, actor: Actor, *, patient_id: uuid.UUID | None = None) -> list[EmergencyEventDTO]:
         """Active and escalated events, newest first (one patient or the whole clinic)."""
-        actor.require(*VIEW_ROLES, action="see glucose alerts")
+        actor.require(Capability.VIEW_GLUCOSE, action="see glucose alerts")
         with self._db.unit_of_work(actor, read_only=True) as uow:
             q = (select(EmergencyEvent, Patient.family_name, Patient.given_name)
                  .join(Patient, Patient.id == EmergencyEvent.patient_id)
@@ -110,7 +111,7 @@ class EmergencyService:
 
     def _act(self, actor: Actor, event_id: uuid.UUID, expected_version: int, note: str | None,
              target: EmergencyState, verb: str) -> EmergencyEventDTO:
-        actor.require(*RECORD_ROLES, action=f"{verb} glucose alerts")
+        actor.require(Capability.RECORD_GLUCOSE, action=f"{verb} glucose alerts")
         with self._db.unit_of_work(actor) as uow:
             event = uow.session.get(EmergencyEvent, event_id)
             if event is None or event.clinic_id != actor.clinic_id:

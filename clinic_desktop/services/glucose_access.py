@@ -17,11 +17,8 @@ from sqlalchemy.orm import Session
 
 from ..db.models import Clinic, Patient
 from ..domain.actor import Actor
-from ..domain.enums import GlucoseUnit, Role
+from ..domain.enums import GlucoseUnit
 from ..domain.errors import NotFound
-
-VIEW_ROLES = (Role.DOCTOR, Role.NURSE, Role.ADMIN)
-RECORD_ROLES = (Role.DOCTOR, Role.NURSE)
 
 
 @dataclass(frozen=True)

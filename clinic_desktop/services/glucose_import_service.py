@@ -20,11 +20,12 @@ from sqlalchemy import text
 from ..db.database import Database
 from ..db.timeseries import TimeSeriesBackend, backend_for
 from ..domain.actor import Actor
+from ..domain.changes import ChangeKind
 from ..domain.clock import SYSTEM_CLOCK, Clock
+from ..domain.permissions import Capability
 from ..imports import ParsedReading, RejectedLine, open_export
 from .emergency_service import detect_events
-from .glucose_access import RECORD_ROLES, checked_patient, clinic_zone
-from ..domain.changes import ChangeKind
+from .glucose_access import checked_patient, clinic_zone
 
 SAMPLE_ROWS = 200
 KEPT_REJECTED = 1000
@@ -94,7 +95,7 @@ class GlucoseImportService:
         return self._backend
 
     def _zone_for(self, actor: Actor, patient_id: uuid.UUID) -> ZoneInfo:
-        actor.require(*RECORD_ROLES, action="import glucose data")
+        actor.require(Capability.RECORD_GLUCOSE, action="import glucose data")
         with self._db.unit_of_work(actor, read_only=True) as uow:
             checked_patient(uow.session, actor, patient_id)
             return clinic_zone(uow.session, actor)

@@ -19,28 +19,15 @@ from ..db.timeseries import TimeSeriesBackend, backend_for
 from ..db.timeseries.storage_health import StorageHealth, read_storage_health
 from ..domain.actor import Actor
 from ..domain.clock import SYSTEM_CLOCK, Clock
-from ..domain.enums import GlucoseUnit, ReadingContext, ReadingFlag, ReadingSource, Role
+from ..domain.enums import GlucoseUnit, ReadingContext, ReadingFlag, ReadingSource
 from ..domain.errors import FieldProblem, ValidationError
 from ..domain.glucose_metrics import compute_metrics
-from ..domain.units import (
-    MAX_PLAUSIBLE_MGDL,
-    MIN_PLAUSIBLE_MGDL,
-    format_glucose,
-    to_mgdl,
-)
+from ..domain.permissions import Capability
+from ..domain.units import MAX_PLAUSIBLE_MGDL, MIN_PLAUSIBLE_MGDL, format_glucose, to_mgdl
 from .emergency_service import EmergencyService, detect_events
-from .glucose_access import RECORD_ROLES, VIEW_ROLES, checked_patient, clinic_zone
-from .glucose_dto import (
-    AgpProfile,
-    ChartMarker,
-    DailyOverlay,
-    EmergencyEventDTO,
-    GlucoseMetrics,
-    GlucoseSeries,
-    ReadingDTO,
-    TimeInRanges,
-    WorklistRow,
-)
+from .glucose_access import checked_patient, clinic_zone
+from .glucose_dto import (AgpProfile, ChartMarker, DailyOverlay, EmergencyEventDTO, GlucoseMetrics, GlucoseSeries,
+                          ReadingDTO, TimeInRanges, WorklistRow)
 from .review_worklist_service import ReviewWorklistService
 from ..domain.changes import ChangeKind
 
@@ -91,7 +78,7 @@ class GlucoseService:
     def chart_series(self, actor: Actor, patient_id: uuid.UUID, *, start: datetime, end: datetime,
                      pixels: int) -> GlucoseSeries:
         """Min/max/mean per pixel bucket (from the hourly aggregate for wide windows); raw when zoomed in."""
-        actor.require(*VIEW_ROLES, action="see glucose readings")
+        actor.require(Capability.VIEW_GLUCOSE, action="see glucose readings")
         _check_window(start, end)
         with self._db.unit_of_work(actor, read_only=True) as uow:
             checked_patient(uow.session, actor, patient_id)
@@ -101,14 +88,14 @@ class GlucoseService:
                              arr.bucket_seconds, flags)
 
     def chart_markers(self, actor: Actor, patient_id: uuid.UUID, *, start: datetime, end: datetime) -> list[ChartMarker]:
-        actor.require(*VIEW_ROLES, action="see glucose alerts")
+        actor.require(Capability.VIEW_GLUCOSE, action="see glucose alerts")
         with self._db.unit_of_work(actor, read_only=True) as uow:
             checked_patient(uow.session, actor, patient_id)
             return self.events.chart_markers(uow.session, patient_id, start, end)
 
     def _raw(self, actor: Actor, patient_id: uuid.UUID, start: datetime, end: datetime
              ) -> tuple[np.ndarray, np.ndarray, ZoneInfo]:
-        actor.require(*VIEW_ROLES, action="see glucose readings")
+        actor.require(Capability.VIEW_GLUCOSE, action="see glucose readings")
         _check_window(start, end)
         with self._db.unit_of_work(actor, read_only=True) as uow:
             checked_patient(uow.session, actor, patient_id)
@@ -156,7 +143,7 @@ class GlucoseService:
     def list_readings(self, actor: Actor, patient_id: uuid.UUID, *, start: datetime, end: datetime,
                       limit: int = 20000) -> list[ReadingDTO]:
         """Readings in the window, newest first."""
-        actor.require(*VIEW_ROLES, action="see glucose readings")
+        actor.require(Capability.VIEW_GLUCOSE, action="see glucose readings")
         with self._db.unit_of_work(actor, read_only=True) as uow:
             checked_patient(uow.session, actor, patient_id)
             rows = uow.session.scalars(
@@ -169,7 +156,7 @@ class GlucoseService:
                            value: float | str, unit: GlucoseUnit, context: ReadingContext | None,
                            note: str | None = None) -> ReadingDTO:
         """A fingerstick reading; 'HI'/'LO' meter displays are kept as flagged 600/20 mg/dL."""
-        actor.require(*RECORD_ROLES, action="record glucose readings")
+        actor.require(Capability.RECORD_GLUCOSE, action="record glucose readings")
         value_mgdl, flag = _validate_manual(recorded_at, value, unit, context, now=self._clock.now())
         with self._db.unit_of_work(actor) as uow:
             checked_patient(uow.session, actor, patient_id)
@@ -208,7 +195,7 @@ class GlucoseService:
     # -- admin --------------------------------------------------------------------------------
     def storage_health(self, actor: Actor) -> StorageHealth:
         """Chunks, compression and background job state (admins only; TimescaleDB only)."""
-        actor.require(Role.ADMIN, action="see the storage health")
+        actor.require(Capability.VIEW_STORAGE_HEALTH)
         features = self._db.refresh_features()
         if not features.timescale_active:
             return StorageHealth(False)

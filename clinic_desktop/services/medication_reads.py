@@ -14,8 +14,9 @@ from sqlalchemy import select
 
 from ..db.models import Medication
 from ..domain.actor import Actor
-from ..domain.enums import DoseStatus, Role
+from ..domain.enums import DoseStatus
 from ..domain.medication_schedule import local_day, local_midnight
+from ..domain.permissions import Capability
 from . import medication_dose_sql as dose_sql
 from . import medication_queries as q
 from .glucose_dto import ChartMarker
@@ -38,7 +39,6 @@ from .medication_ledger import (
     full_adherence_days,
 )
 
-READERS = (Role.DOCTOR, Role.NURSE, Role.ADMIN)
 WINDOWS = (7, 30, 90)
 STRIP_DAYS = 14
 #: Rows per page of the clinic's due list (a screenful or two; the pane fetches more as it scrolls).
@@ -50,7 +50,7 @@ class MedicationReads:
 
     def list_prescriptions(self, actor: Actor, patient_id: uuid.UUID) -> list[PrescriptionDTO]:
         """All prescriptions of a patient, current first, with their history (replaced, discontinued)."""
-        actor.require(*READERS, action="see medications")
+        actor.require(Capability.VIEW_MEDICATIONS, action="see medications")
         with self._db.unit_of_work(actor, read_only=True) as uow:
             meds = uow.session.scalars(
                 select(Medication).where(Medication.patient_id == patient_id, Medication.clinic_id == actor.clinic_id,
@@ -61,7 +61,7 @@ class MedicationReads:
 
     def drug_name_suggestions(self, actor: Actor, text: str, *, limit: int = 20) -> list[str]:
         """Drug names already used in this clinic that contain `text` (for the prescription dialog's completer)."""
-        actor.require(Role.DOCTOR, action="prescribe medications")
+        actor.require(Capability.PRESCRIBE)
         if not text.strip():
             return []
         with self._db.unit_of_work(actor, read_only=True) as uow:
@@ -72,7 +72,7 @@ class MedicationReads:
 
         Built in Python by the ledger: right for one patient; the clinic's list (30,000 doses a day
         in a large clinic) is `doses_due_page`, which pages on the server."""
-        actor.require(*READERS, action="see doses")
+        actor.require(Capability.VIEW_MEDICATIONS, action="see doses")
         with self._db.unit_of_work(actor, read_only=True) as uow:
             zone, grace = q.clinic_settings(uow.session, actor.clinic_id)
             now = self._clock.now()
@@ -89,7 +89,7 @@ class MedicationReads:
 
         PostgreSQL expands the day's schedules, joins the log, filters, counts and pages
         (medication_dose_sql); `after` is the previous page's `next_cursor`."""
-        actor.require(*READERS, action="see doses")
+        actor.require(Capability.VIEW_MEDICATIONS, action="see doses")
         if limit < 1:
             raise ValueError("limit must be at least 1")
         with self._db.unit_of_work(actor, read_only=True) as uow:
@@ -100,7 +100,7 @@ class MedicationReads:
 
     def dose_log(self, actor: Actor, patient_id: uuid.UUID, *, days: int = 14) -> list[DoseDTO]:
         """A patient's doses of the last `days` clinic-local days (today included), newest first."""
-        actor.require(*READERS, action="see doses")
+        actor.require(Capability.VIEW_MEDICATIONS, action="see doses")
         with self._db.unit_of_work(actor, read_only=True) as uow:
             zone, grace = q.clinic_settings(uow.session, actor.clinic_id)
             now = self._clock.now()
@@ -110,7 +110,7 @@ class MedicationReads:
 
     def adherence(self, actor: Actor, patient_id: uuid.UUID) -> AdherenceReport:
         """Adherence per medication and overall over 7/30/90 days, and a 14-day calendar strip."""
-        actor.require(*READERS, action="see adherence")
+        actor.require(Capability.VIEW_MEDICATIONS, action="see adherence")
         with self._db.unit_of_work(actor, read_only=True) as uow:
             zone, grace = q.clinic_settings(uow.session, actor.clinic_id)
             now = self._clock.now()
@@ -133,14 +133,14 @@ class MedicationReads:
 
     def adherence_for_patients(self, actor: Actor, patient_ids: Iterable[uuid.UUID], days: int) -> dict[uuid.UUID, AdherenceFigure]:
         """Overall adherence over the last `days` for each patient, in one query (the review worklist)."""
-        actor.require(*READERS, action="see adherence")
+        actor.require(Capability.VIEW_MEDICATIONS, action="see adherence")
         with self._db.unit_of_work(actor, read_only=True) as uow:
             return dose_sql.recent_adherence(uow.session, actor.clinic_id, patient_ids, days=days,
                                              now=self._clock.now())
 
     def dose_markers(self, actor: Actor, patient_id: uuid.UUID, start: datetime, end: datetime) -> list[ChartMarker]:
         """Taken doses in [start, end) as markers for the glucose trend chart."""
-        actor.require(*READERS, action="see doses")
+        actor.require(Capability.VIEW_MEDICATIONS, action="see doses")
         with self._db.unit_of_work(actor, read_only=True) as uow:
             zone, grace = q.clinic_settings(uow.session, actor.clinic_id)
             entries = self._ledger(uow.session, actor, zone, local_day(start, zone), local_day(end, zone),
@@ -154,7 +154,7 @@ class MedicationReads:
 
     def glucose_vs_adherence(self, actor: Actor, patient_id: uuid.UUID, *, days: int = 30) -> GlucoseAdherenceComparison:
         """Mean glucose on days with every dose taken vs days with a dose not taken (last `days`)."""
-        actor.require(Role.DOCTOR, Role.NURSE, Role.ADMIN, action="see adherence")
+        actor.require(Capability.VIEW_MEDICATIONS, action="see adherence")
         with self._db.unit_of_work(actor, read_only=True) as uow:
             zone, grace = q.clinic_settings(uow.session, actor.clinic_id)
             now = self._clock.now()

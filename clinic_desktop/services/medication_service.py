@@ -15,15 +15,8 @@ from ..db.database import Database
 from ..db.models import Medication, MedicationDoseLog, MedicationPause, Patient
 from ..domain.actor import Actor
 from ..domain.clock import SYSTEM_CLOCK, Clock
-from ..domain.enums import DoseStatus, MedicationState, Role
-from ..domain.errors import (
-    ConflictError,
-    DomainError,
-    FieldProblem,
-    NotFound,
-    StaleRecord,
-    ValidationError,
-)
+from ..domain.enums import DoseStatus, MedicationState
+from ..domain.errors import ConflictError, DomainError, FieldProblem, NotFound, StaleRecord, ValidationError
 from ..domain.medication_schedule import (
     EARLY_WINDOW,
     Frequency,
@@ -34,14 +27,13 @@ from ..domain.medication_schedule import (
     parse_dose_times,
     validate_schedule,
 )
+from ..domain.permissions import Capability
 from . import medication_queries as q
 from .medication_dto import DoseDTO, PrescriptionDTO, PrescriptionInput
 from .medication_ledger import LedgerEntry, LogRow, PlanRow, active_window, build_ledger
 from .medication_reads import MedicationReads
 from ..domain.changes import ChangeKind
 
-PRESCRIBERS = (Role.DOCTOR,)
-RECORDERS = (Role.NURSE, Role.DOCTOR)
 CLOCK_SKEW = timedelta(minutes=2)  # workstation clocks differ a little from the server's
 
 
@@ -68,7 +60,7 @@ class MedicationService(MedicationReads):
         self, actor: Actor, *, patient_id: uuid.UUID, data: PrescriptionInput, confirm_duplicate: bool = False
     ) -> PrescriptionDTO:
         """Start a prescription; a duplicate active drug raises DuplicatePrescription unless confirmed."""
-        actor.require(*PRESCRIBERS, action="prescribe medications")
+        actor.require(Capability.PRESCRIBE, action="prescribe medications")
         times = _validated(data)
         with self._db.unit_of_work(actor) as uow:
             _patient(uow.session, actor, patient_id)
@@ -85,7 +77,7 @@ class MedicationService(MedicationReads):
         confirm_duplicate: bool = False,
     ) -> PrescriptionDTO:
         """End the prescription now and start its replacement now, so past doses keep the old terms."""
-        actor.require(*PRESCRIBERS, action="change prescriptions")
+        actor.require(Capability.PRESCRIBE, action="change prescriptions")
         times = _validated(data)
         with self._db.unit_of_work(actor) as uow:
             old = _editable(uow.session, actor, medication_id, expected_version, self._dto)
@@ -105,7 +97,7 @@ class MedicationService(MedicationReads):
 
     def pause(self, actor: Actor, *, medication_id: uuid.UUID, expected_version: int, reason: str | None = None) -> PrescriptionDTO:
         """Pause an active prescription: doses from now on do not count until it is resumed."""
-        actor.require(*PRESCRIBERS, action="pause prescriptions")
+        actor.require(Capability.PRESCRIBE, action="pause prescriptions")
         with self._db.unit_of_work(actor) as uow:
             med = _editable(uow.session, actor, medication_id, expected_version, self._dto)
             if med.state is not MedicationState.ACTIVE:
@@ -122,7 +114,7 @@ class MedicationService(MedicationReads):
 
     def resume(self, actor: Actor, *, medication_id: uuid.UUID, expected_version: int) -> PrescriptionDTO:
         """Resume a paused prescription from now."""
-        actor.require(*PRESCRIBERS, action="resume prescriptions")
+        actor.require(Capability.PRESCRIBE, action="resume prescriptions")
         with self._db.unit_of_work(actor) as uow:
             med = _editable(uow.session, actor, medication_id, expected_version, self._dto)
             if med.state is not MedicationState.PAUSED:
@@ -136,7 +128,7 @@ class MedicationService(MedicationReads):
 
     def discontinue(self, actor: Actor, *, medication_id: uuid.UUID, expected_version: int, reason: str) -> PrescriptionDTO:
         """Stop a prescription now, with the reason (required)."""
-        actor.require(*PRESCRIBERS, action="discontinue prescriptions")
+        actor.require(Capability.PRESCRIBE, action="discontinue prescriptions")
         if not _clean(reason):
             raise ValidationError([FieldProblem("reason", "Enter why the prescription is discontinued.")])
         with self._db.unit_of_work(actor) as uow:
@@ -155,7 +147,7 @@ class MedicationService(MedicationReads):
         taken_at: datetime | None = None, reason: str | None = None,
     ) -> DoseDTO:
         """Record what happened to one dose; a dose already recorded (another workstation) is a ConflictError."""
-        actor.require(*RECORDERS, action="record doses")
+        actor.require(Capability.RECORD_DOSES, action="record doses")
         with self._db.unit_of_work(actor) as uow:
             zone, grace = q.clinic_settings(uow.session, actor.clinic_id)
             med = _medication(uow.session, actor, medication_id)
@@ -174,7 +166,7 @@ class MedicationService(MedicationReads):
         taken_at: datetime | None = None, reason: str | None = None,
     ) -> DoseDTO:
         """Correct a recorded dose (wrong status or time); stale versions are refused."""
-        actor.require(*RECORDERS, action="correct doses")
+        actor.require(Capability.RECORD_DOSES, action="correct doses")
         with self._db.unit_of_work(actor) as uow:
             log = uow.session.get(MedicationDoseLog, log_id)
             if log is None or log.clinic_id != actor.clinic_id:
@@ -194,7 +186,7 @@ class MedicationService(MedicationReads):
 
     def mark_morning_taken(self, actor: Actor, *, patient_id: uuid.UUID) -> list[DoseDTO]:
         """Record every still-pending dose of this morning (before 12:00 clinic time, already due) as taken now."""
-        actor.require(*RECORDERS, action="record doses")
+        actor.require(Capability.RECORD_DOSES, action="record doses")
         with self._db.unit_of_work(actor) as uow:
             zone, grace = q.clinic_settings(uow.session, actor.clinic_id)
             _patient(uow.session, actor, patient_id)

@@ -22,15 +22,8 @@ from ..db.timeseries import TimeSeriesBackend, backend_for
 from ..domain import patient_rules
 from ..domain.actor import Actor
 from ..domain.clock import SYSTEM_CLOCK, Clock, local_now
-from ..domain.enums import Role
-from ..domain.errors import (
-    ConflictError,
-    FieldProblem,
-    NotFound,
-    PermissionDenied,
-    StaleRecord,
-    ValidationError,
-)
+from ..domain.errors import ConflictError, FieldProblem, NotFound, PermissionDenied, StaleRecord, ValidationError
+from ..domain.permissions import Capability
 from . import patient_care_team, patient_merge, patient_record_query, patient_summary
 from .patient_dto import (
     CareTeam,
@@ -48,8 +41,6 @@ from .patient_search import search_patients
 from .patient_summary import PatientSummarySheet
 from ..domain.changes import ChangeKind
 
-ALL_ROLES = (Role.ADMIN, Role.DOCTOR, Role.NURSE, Role.RECEPTIONIST)
-CLINICAL_EDITORS = (Role.DOCTOR, Role.NURSE)
 _COLUMN = {"phone": "phone_e164"}  # form field name → column name where they differ
 
 
@@ -69,7 +60,7 @@ class PatientService:
         self, actor: Actor, *, text: str, limit: int = 50, include_archived: bool = False
     ) -> list[PatientSummary]:
         """Patients whose name, MRN, phone or date of birth match what was typed."""
-        actor.require(*ALL_ROLES, action="search patients")
+        actor.require(Capability.SEE_PATIENTS, action="search patients")
         with self._db.unit_of_work(actor, read_only=True) as uow:
             locale = self._locale(uow.session, actor.clinic_id)
             return search_patients(
@@ -87,7 +78,7 @@ class PatientService:
         filters: PatientFilters | None = None,
     ) -> PatientPage:
         """One keyset page of the patient list (pass the last row's `sort_key` as `after`)."""
-        actor.require(*ALL_ROLES, action="list patients")
+        actor.require(Capability.SEE_PATIENTS, action="list patients")
         filters = filters or PatientFilters()
         if filters.diabetes_type is not None and not actor.sees_clinical:
             raise PermissionDenied("Receptionists cannot filter by diabetes type (a clinical field).")
@@ -99,7 +90,7 @@ class PatientService:
 
     def get(self, actor: Actor, patient_id: uuid.UUID) -> PatientRecord:
         """The record as the actor may see it; the view itself is audited."""
-        actor.require(*ALL_ROLES, action="open patient records")
+        actor.require(Capability.SEE_PATIENTS, action="open patient records")
         with self._db.unit_of_work(actor) as uow:
             patient = self._load(uow.session, actor, patient_id)
             uow.audit("view", "patient", patient.id, patient_id=patient.id)
@@ -107,7 +98,7 @@ class PatientService:
 
     def summary_sheet(self, actor: Actor, patient_id: uuid.UUID) -> PatientSummarySheet:
         """Everything the one-page summary shows, as the actor may see it; the printing is audited."""
-        actor.require(*ALL_ROLES, action="print patient summaries")
+        actor.require(Capability.SEE_PATIENTS, action="print patient summaries")
         with self._db.unit_of_work(actor) as uow:
             patient = self._load(uow.session, actor, patient_id)
             record = patient_record_query.record(uow.session, patient, actor, self._local_now(uow.session, actor.clinic_id))
@@ -120,7 +111,7 @@ class PatientService:
 
     def list_doctors(self, actor: Actor) -> list[DoctorOption]:
         """Active doctors of the clinic, for filters and the care team."""
-        actor.require(*ALL_ROLES, action="list doctors")
+        actor.require(Capability.SEE_PATIENTS, action="list doctors")
         with self._db.unit_of_work(actor, read_only=True) as uow:
             rows = uow.session.execute(
                 select(DoctorProfile.id, DoctorProfile.display_name)
@@ -138,7 +129,7 @@ class PatientService:
 
     def create(self, actor: Actor, *, data: Mapping[str, Any], request_id: uuid.UUID | None = None) -> PatientRecord:
         """Register a patient. A retry with the same `request_id` returns the first result."""
-        actor.require(*ALL_ROLES, action="register patients")
+        actor.require(Capability.REGISTER_PATIENTS, action="register patients")
         self._check_field_rights(actor, data)
         with self._db.unit_of_work(actor) as uow:
             ctx = self._context(uow.session, actor.clinic_id)
@@ -164,7 +155,7 @@ class PatientService:
         self, actor: Actor, patient_id: uuid.UUID, *, data: Mapping[str, Any], expected_version: int
     ) -> PatientRecord:
         """Save edited fields; StaleRecord (with both versions) if someone saved meanwhile."""
-        actor.require(*ALL_ROLES, action="edit patients")
+        actor.require(Capability.REGISTER_PATIENTS, action="edit patients")
         self._check_field_rights(actor, data)
         with self._db.unit_of_work(actor) as uow:
             ctx = self._context(uow.session, actor.clinic_id)
@@ -190,12 +181,12 @@ class PatientService:
 
     def archive(self, actor: Actor, patient_id: uuid.UUID) -> PatientRecord:
         """Soft-delete: the record leaves the active list but nothing is removed."""
-        actor.require(*ALL_ROLES, action="archive patients")
+        actor.require(Capability.REGISTER_PATIENTS, action="archive patients")
         return self._set_archived(actor, patient_id, archived=True)
 
     def restore(self, actor: Actor, patient_id: uuid.UUID) -> PatientRecord:
         """Bring an archived record back to the active list (admins only)."""
-        actor.require(Role.ADMIN, action="restore archived patients")
+        actor.require(Capability.RESTORE_PATIENTS)
         return self._set_archived(actor, patient_id, archived=False)
 
     def find_duplicates(
@@ -204,7 +195,7 @@ class PatientService:
     ) -> list[PatientSummary]:
         """Likely duplicates of a patient about to be registered (same birth date and similar
         name, or the same phone), archived ones included."""
-        actor.require(*ALL_ROLES, action="register patients")
+        actor.require(Capability.REGISTER_PATIENTS, action="register patients")
         with self._db.unit_of_work(actor, read_only=True) as uow:
             ctx = self._context(uow.session, actor.clinic_id)
             return patient_merge.find_duplicates(
@@ -214,7 +205,7 @@ class PatientService:
 
     def merge_preview(self, actor: Actor, *, keep_id: uuid.UUID, merge_id: uuid.UUID) -> MergePreview:
         """Both records and what each holds, for the admin to compare before merging (audited views)."""
-        actor.require(Role.ADMIN, action="merge duplicate patients")
+        actor.require(Capability.MERGE_PATIENTS)
         if keep_id == merge_id:
             raise ConflictError("Choose two different patients to merge.")
         with self._db.unit_of_work(actor) as uow:
@@ -230,7 +221,7 @@ class PatientService:
 
     def merge(self, actor: Actor, *, keep_id: uuid.UUID, merge_id: uuid.UUID) -> MergeResult:
         """Move everything of `merge_id` to `keep_id` in one transaction; archive `merge_id`."""
-        actor.require(Role.ADMIN, action="merge duplicate patients")
+        actor.require(Capability.MERGE_PATIENTS)
         if keep_id == merge_id:
             raise ConflictError("Choose two different patients to merge.")
         with self._db.unit_of_work(actor) as uow:
@@ -241,19 +232,19 @@ class PatientService:
     # --- care team ---------------------------------------------------------------------------
 
     def care_team(self, actor: Actor, patient_id: uuid.UUID) -> CareTeam:
-        actor.require(*ALL_ROLES, action="view care teams")
+        actor.require(Capability.SEE_PATIENTS, action="view care teams")
         with self._db.unit_of_work(actor, read_only=True) as uow:
             patient = self._load(uow.session, actor, patient_id)
             return patient_care_team.load(uow.session, patient)
 
     def link_doctor(self, actor: Actor, patient_id: uuid.UUID, doctor_id: uuid.UUID) -> CareTeam:
-        actor.require(Role.ADMIN, Role.DOCTOR, Role.NURSE, action="change care teams")
+        actor.require(Capability.EDIT_CARE_TEAM)
         with self._db.unit_of_work(actor) as uow:
             patient = self._load(uow.session, actor, patient_id)
             return patient_care_team.link_doctor(uow, patient, doctor_id)
 
     def unlink_doctor(self, actor: Actor, patient_id: uuid.UUID, doctor_id: uuid.UUID) -> CareTeam:
-        actor.require(Role.ADMIN, Role.DOCTOR, Role.NURSE, action="change care teams")
+        actor.require(Capability.EDIT_CARE_TEAM)
         with self._db.unit_of_work(actor) as uow:
             patient = self._load(uow.session, actor, patient_id)
             return patient_care_team.unlink_doctor(uow, patient, doctor_id)
@@ -263,7 +254,7 @@ class PatientService:
         email: str | None = None, relationship: str | None = None, permissions: tuple[str, ...] = ("view",),
     ) -> CareTeam:
         """Add a caregiver (relative, carer) with what they may do for the patient."""
-        actor.require(Role.ADMIN, Role.DOCTOR, Role.NURSE, action="change care teams")
+        actor.require(Capability.EDIT_CARE_TEAM)
         with self._db.unit_of_work(actor) as uow:
             patient = self._load(uow.session, actor, patient_id)
             ctx = self._context(uow.session, actor.clinic_id)
@@ -275,13 +266,13 @@ class PatientService:
     def set_caregiver_permissions(
         self, actor: Actor, patient_id: uuid.UUID, caregiver_id: uuid.UUID, permissions: tuple[str, ...]
     ) -> CareTeam:
-        actor.require(Role.ADMIN, Role.DOCTOR, Role.NURSE, action="change care teams")
+        actor.require(Capability.EDIT_CARE_TEAM)
         with self._db.unit_of_work(actor) as uow:
             patient = self._load(uow.session, actor, patient_id)
             return patient_care_team.set_permissions(uow, patient, caregiver_id, permissions)
 
     def unlink_caregiver(self, actor: Actor, patient_id: uuid.UUID, caregiver_id: uuid.UUID) -> CareTeam:
-        actor.require(Role.ADMIN, Role.DOCTOR, Role.NURSE, action="change care teams")
+        actor.require(Capability.EDIT_CARE_TEAM)
         with self._db.unit_of_work(actor) as uow:
             patient = self._load(uow.session, actor, patient_id)
             return patient_care_team.unlink_caregiver(uow, patient, caregiver_id)
@@ -304,12 +295,9 @@ class PatientService:
     @staticmethod
     def _check_field_rights(actor: Actor, data: Mapping[str, Any]) -> None:
         clinical = sorted(set(data) & set(patient_rules.CLINICAL_FIELDS))
-        if clinical and actor.role not in CLINICAL_EDITORS:
+        if clinical:
             names = ", ".join(f.replace("_", " ") for f in clinical)
-            raise PermissionDenied(
-                f"Only doctors and nurses may change clinical fields ({names}); "
-                f"you are signed in as {actor.role.label.lower()}."
-            )
+            actor.require(Capability.EDIT_CLINICAL_FIELDS, action=f"change clinical fields ({names})")
 
     @staticmethod
     def _check_mrn_free(session: Session, clinic_id: uuid.UUID, mrn: str, own_id: uuid.UUID | None) -> None:

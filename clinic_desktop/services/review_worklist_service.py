@@ -21,6 +21,7 @@ from ..db.timeseries import BandStats, TimeSeriesBackend, backend_for
 from ..domain.actor import Actor
 from ..domain.clock import SYSTEM_CLOCK, Clock
 from ..domain.enums import GlucoseUnit, Role
+from ..domain.permissions import Capability
 from .emergency_service import OPEN_STATES
 from .glucose_access import checked_patient
 from .glucose_dto import WORKLIST_ADHERENCE_DAYS, WorklistRow
@@ -51,7 +52,7 @@ class ReviewWorklistService:
         A doctor sees their own patients and those with no doctor assigned (nobody is missed);
         a nurse sees the whole clinic.
         """
-        actor.require(Role.DOCTOR, Role.NURSE, action="see the review worklist")
+        actor.require(Capability.VIEW_REVIEW_WORKLIST)
         now = (now or self._clock.now()).astimezone(timezone.utc)
         with self._db.unit_of_work(actor, read_only=True) as uow:
             s = uow.session
@@ -86,7 +87,7 @@ class ReviewWorklistService:
 
     def mark_reviewed(self, actor: Actor, patient_id: uuid.UUID) -> None:
         """Record that this doctor reviewed the patient's glucose now (who and when, audited)."""
-        actor.require(Role.DOCTOR, action="mark a patient's glucose as reviewed")
+        actor.require(Capability.MARK_REVIEWED)
         with self._db.unit_of_work(actor) as uow:
             checked_patient(uow.session, actor, patient_id)
             review = PatientReview(clinic_id=actor.clinic_id, patient_id=patient_id, reviewed_by=actor.staff_id,

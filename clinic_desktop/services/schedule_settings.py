@@ -11,13 +11,12 @@ from sqlalchemy import delete, select
 from ..db.models import ClinicClosedDay, DoctorProfile, DoctorWorkingHours
 from ..domain.actor import Actor
 from ..domain.appointment_rules import hours_table_problems
-from ..domain.enums import Role
 from ..domain.errors import FieldProblem, NotFound, ValidationError
+from ..domain.permissions import Capability
 from . import appointment_queries as q
 from .appointment_dto import ClosedDayDTO, WorkingBlock
 from ..domain.changes import ChangeKind
 
-_SCHEDULERS = (Role.ADMIN, Role.RECEPTIONIST)
 
 
 class ScheduleSettingsMixin:
@@ -25,7 +24,7 @@ class ScheduleSettingsMixin:
 
     def working_hours(self, actor: Actor, doctor_id: uuid.UUID) -> tuple[WorkingBlock, ...]:
         """The doctor's weekly blocks (the default week when none are recorded)."""
-        actor.require(*Role, action="see working hours")
+        actor.require(Capability.VIEW_CALENDAR, action="see working hours")
         with self._db.unit_of_work(actor, read_only=True) as uow:
             hours = q.weekly_hours(uow.session, [doctor_id])[doctor_id]
             return tuple(WorkingBlock(wd, s, e) for wd in sorted(hours) for s, e in hours[wd])
@@ -33,7 +32,7 @@ class ScheduleSettingsMixin:
     def set_working_hours(self, actor: Actor, doctor_id: uuid.UUID, blocks: Sequence[WorkingBlock]) -> tuple[WorkingBlock, ...]:
         """Replace the doctor's weekly hours (admins and reception; a doctor may set their own)."""
         if actor.doctor_id is None or actor.doctor_id != doctor_id:
-            actor.require(*_SCHEDULERS, action="change working hours")
+            actor.require(Capability.EDIT_SCHEDULE, action="change working hours")
         problems = hours_table_problems([(b.weekday, b.starts, b.ends) for b in blocks])
         if problems:
             raise ValidationError(problems)
@@ -53,13 +52,13 @@ class ScheduleSettingsMixin:
         return tuple(sorted(blocks, key=lambda b: (b.weekday, b.starts)))
 
     def closed_days(self, actor: Actor, *, first: date, last: date) -> tuple[ClosedDayDTO, ...]:
-        actor.require(*Role, action="see closed days")
+        actor.require(Capability.VIEW_CALENDAR, action="see closed days")
         with self._db.unit_of_work(actor, read_only=True) as uow:
             return tuple(ClosedDayDTO(d, label) for d, label in sorted(q.closed_days(uow.session, actor.clinic_id, first, last).items()))
 
     def set_closed_day(self, actor: Actor, *, day: date, label: str) -> ClosedDayDTO:
         """Mark a day closed (or relabel it); existing bookings stay and are listed to reception."""
-        actor.require(*_SCHEDULERS, action="change closed days")
+        actor.require(Capability.EDIT_SCHEDULE, action="change closed days")
         label = (label or "").strip()
         if not label or len(label) > 120:
             raise ValidationError([FieldProblem("label", "Name the closed day (up to 120 characters).")])
@@ -75,7 +74,7 @@ class ScheduleSettingsMixin:
         return ClosedDayDTO(day, label)
 
     def remove_closed_day(self, actor: Actor, *, day: date) -> None:
-        actor.require(*_SCHEDULERS, action="change closed days")
+        actor.require(Capability.EDIT_SCHEDULE, action="change closed days")
         with self._db.unit_of_work(actor) as uow:
             gone = uow.session.execute(delete(ClinicClosedDay).where(ClinicClosedDay.clinic_id == actor.clinic_id, ClinicClosedDay.day == day)).rowcount
             if not gone:

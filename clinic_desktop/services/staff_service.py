@@ -14,6 +14,7 @@ from ..db.unit_of_work import set_transaction_clinic
 from ..domain.actor import Actor
 from ..domain.enums import Role
 from ..domain.errors import ConflictError, FieldProblem, NotFound, StaleRecord, ValidationError
+from ..domain.permissions import Capability
 from . import passwords
 from ..domain.changes import ChangeKind
 
@@ -76,7 +77,7 @@ class StaffService:
         self, actor: Actor, *, username: str, full_name: str, role: Role, password: str, specialty: str | None = None
     ) -> StaffDTO:
         """An admin adds a staff member; doctors also get a doctor profile."""
-        actor.require(Role.ADMIN, action="create staff accounts")
+        actor.require(Capability.MANAGE_STAFF, action="create staff accounts")
         problems = _account_problems(username, full_name)
         if problems:
             raise ValidationError(problems)
@@ -110,7 +111,7 @@ class StaffService:
 
     def set_active(self, actor: Actor, *, staff_id: uuid.UUID, active: bool, expected_version: int) -> StaffDTO:
         """An admin disables or re-enables an account (never their own: someone must stay admin)."""
-        actor.require(Role.ADMIN, action="disable or enable accounts")
+        actor.require(Capability.MANAGE_STAFF, action="disable or enable accounts")
         if staff_id == actor.staff_id and not active:
             raise ValidationError([FieldProblem("active", "You cannot disable your own account.")])
         with self._db.unit_of_work(actor) as uow:
@@ -127,7 +128,7 @@ class StaffService:
 
     def force_password_change(self, actor: Actor, *, staff_id: uuid.UUID, expected_version: int) -> StaffDTO:
         """The account must choose a new password at its next sign-in."""
-        actor.require(Role.ADMIN, action="force a password change")
+        actor.require(Capability.MANAGE_STAFF, action="force a password change")
         with self._db.unit_of_work(actor) as uow:
             account = _load_for_update(uow, staff_id, expected_version)
             account.must_change_password = True

@@ -16,6 +16,7 @@ from clinic_desktop.config.settings import SettingsStore
 from clinic_desktop.db.change_listener import CONNECTED, LOST, ConnectionState
 from clinic_desktop.db.engine import ConnectTarget
 from clinic_desktop.domain.enums import Role
+from clinic_desktop.domain.permissions import Capability
 from clinic_desktop.qt.app_context import AppContext
 from clinic_desktop.qt.bus import ChangeBus
 from clinic_desktop.qt.dialogs.login_dialog import LoginDialog
@@ -55,9 +56,9 @@ def test_main_window_shows_panes_by_role_and_builds_them_lazily(qtbot, database,
             return _PatientPane(context) if key == "patients" else QLabel(key)
         return build
 
-    specs = [PaneSpec("patients", "Patients", factory("patients")),
-             PaneSpec("glucose", "Glucose", factory("glucose"), frozenset({Role.DOCTOR, Role.NURSE})),
-             PaneSpec("staff", "Staff accounts", factory("staff"), frozenset({Role.ADMIN}))]
+    specs = [PaneSpec("patients", "Patients", factory("patients"), Capability.SEE_PATIENTS),
+             PaneSpec("worklist", "Review worklist", factory("worklist"), Capability.VIEW_REVIEW_WORKLIST),
+             PaneSpec("staff", "Staff accounts", factory("staff"), Capability.MANAGE_STAFF)]
     window = MainWindow(_context(database, actor), specs)
     qtbot.addWidget(window)
     window.show()

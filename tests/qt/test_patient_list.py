@@ -8,11 +8,14 @@ from datetime import date
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 from sqlalchemy import text
 
 from clinic_desktop.domain.changes import ChangeSet
 from clinic_desktop.qt.app_context import AppContext, Services
 from clinic_desktop.qt.bus import ChangeBus
+from clinic_desktop.qt.dialogs.patient_record_dialog import PatientRecordDialog
 from clinic_desktop.qt.models.patient_table_model import (
     COL_NAME,
     COL_RISK,
@@ -166,3 +169,50 @@ def test_csv_export_of_the_filtered_list(qtbot, database, clinic, tmp_path, role
     assert rows[1][1] == "'=Archived, Cmd"  # formula-looking cells are neutralised
     assert not list(tmp_path.glob(".patients-*"))  # no temporary file left behind
     pane._export_runner.wait_idle()
+
+
+def record_windows(pane: PatientListPane) -> list[PatientRecordDialog]:
+    return [d for d in pane.findChildren(PatientRecordDialog) if d.isVisible()]
+
+
+def double_click(view, index) -> None:  # noqa: ANN001
+    """A person's double-click on `index`: the first click, then the second, which Qt delivers as a double-click
+    (Qt 6's QTest.mouseDClick sends only that event, and a view ignores a double-click on a row it saw no press on)."""
+    where = view.visualRect(index).center()
+    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, where)
+    QTest.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, where)
+
+
+def test_double_click_opens_the_record_once_and_opening_it_again_raises_that_window(
+        qtbot, database, clinic, gui_thread_statements):
+    register(PatientService(database), clinic.doctor, given_name="Ida", family_name="Lund")
+    pane = PatientListPane(context_for(database, clinic.nurse))
+    qtbot.addWidget(pane)
+    pane.show()
+    qtbot.waitExposed(pane)
+    qtbot.waitUntil(lambda: pane.model.data(pane.model.index(0, COL_NAME)) == "Lund, Ida", timeout=10000)
+    row = pane.model.index(0, COL_NAME)
+    double_click(pane.table, row)
+    assert len(record_windows(pane)) == 1  # not one per signal (doubleClicked and activated)
+    record = record_windows(pane)[0]
+    qtbot.waitUntil(lambda: record.record is not None, timeout=10000)
+    record.showMinimized()
+    pane.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is pane, timeout=10000)
+    double_click(pane.table, row)
+    assert record_windows(pane) == [record]  # the same window, brought back and to the front
+    assert not record.isMinimized()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is record, timeout=10000)
+    pane.search_box.setText("lund")  # a search hit opens the same window too
+    qtbot.waitUntil(lambda: pane.search_model.rowCount() == 1, timeout=10000)
+    double_click(pane.results, pane.search_model.index(0, 1))
+    assert record_windows(pane) == [record]
+    record.close()
+    assert record_windows(pane) == []
+    double_click(pane.results, pane.search_model.index(0, 1))  # closed: opening again makes a new one
+    assert len(record_windows(pane)) == 1 and record_windows(pane)[0] is not record
+    qtbot.waitUntil(lambda: record_windows(pane)[0].record is not None, timeout=10000)
+    assert gui_thread_statements == []
+    for dialog in record_windows(pane):
+        dialog.close()
+    pane._search_runner.wait_idle()

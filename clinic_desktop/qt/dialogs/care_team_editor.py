@@ -27,13 +27,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...domain.enums import CaregiverPermission, Role
+from ...domain.enums import CaregiverPermission
 from ...domain.errors import DomainError, ValidationError
 from ...domain.patient_rules import format_phone
+from ...domain.permissions import Capability, refusal
 from ...services.patient_dto import CareTeam, CareTeamCaregiver
 from ..workers import TaskRunner
 
-EDITORS = (Role.ADMIN, Role.DOCTOR, Role.NURSE)
 ERROR_STYLE = "color: #b71c1c;"
 PERMISSION_LABELS = {CaregiverPermission.VIEW: "View the record", CaregiverPermission.RECORD_DOSES: "Record doses",
                      CaregiverPermission.RECORD_READINGS: "Record glucose readings"}
@@ -51,7 +51,7 @@ class CareTeamEditor(QWidget):
         self._runner, self._options_runner = TaskRunner(self), TaskRunner(self)
         self.patient_id: uuid.UUID | None = None
         self.team = CareTeam()
-        self.can_edit = self._actor.role in EDITORS
+        self.can_edit = self._actor.can(Capability.EDIT_CARE_TEAM)
         self._build()
         self._select_caregiver()
 
@@ -93,7 +93,7 @@ class CareTeamEditor(QWidget):
         carer_layout.addLayout(perm_row)
         carer_layout.addWidget(self._new_caregiver_form())
 
-        self.status = QLabel("" if self.can_edit else "Only doctors, nurses and admins change the care team.")
+        self.status = QLabel("" if self.can_edit else refusal(self._actor.role, Capability.EDIT_CARE_TEAM))
         self.status.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(doctor_box)

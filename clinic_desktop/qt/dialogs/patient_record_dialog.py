@@ -32,9 +32,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...domain.enums import DiabetesType, GlucoseUnit, ManagementMode, Role, Sex
+from ...domain.enums import DiabetesType, GlucoseUnit, ManagementMode, Sex
 from ...domain.errors import ConnectionLost, DomainError, StaleRecord, ValidationError
 from ...domain.patient_rules import CLINICAL_FIELDS, DEMOGRAPHIC_FIELDS, format_phone
+from ...domain.permissions import Capability
 from ...services.patient_dto import HEADER_ADHERENCE_DAYS, PatientRecord
 from ..formats import Formats
 from ..workers import TaskRunner
@@ -82,6 +83,11 @@ class PatientRecordDialog(QDialog):
             self._runner_doctors = TaskRunner(self)
             self._runner_doctors.run(lambda s: self._service.list_doctors(self._actor), self._fill_doctors)
 
+    @property
+    def patient_id(self) -> uuid.UUID | None:
+        """The patient shown (set once a new patient is registered); None while registering."""
+        return self._patient_id
+
     # --- layout ------------------------------------------------------------------------------
 
     def _build(self) -> None:
@@ -106,7 +112,7 @@ class PatientRecordDialog(QDialog):
         self.clinical_box = QGroupBox("Clinical")
         self.clinical_box.setLayout(clinical)
         self.clinical_box.setVisible(self._actor.sees_clinical)
-        can_edit_clinical = self._actor.role in (Role.DOCTOR, Role.NURSE)
+        can_edit_clinical = self._actor.can(Capability.EDIT_CLINICAL_FIELDS)
         for name in CLINICAL_FIELDS:
             self.inputs[name].setEnabled(can_edit_clinical)
         demo_box = QGroupBox("Demographics")
@@ -202,7 +208,7 @@ class PatientRecordDialog(QDialog):
         figure = record.header.adherence_30d
         self.header.setToolTip(figure.describe(HEADER_ADHERENCE_DAYS) if figure is not None else "")
         self.save_button.setText("Save")
-        self.archive_button.setVisible(not record.archived or self._actor.role == Role.ADMIN)
+        self.archive_button.setVisible(not record.archived or self._actor.can(Capability.RESTORE_PATIENTS))
         self.archive_button.setText("Restore" if record.archived else "Archive")
 
     def _header_text(self, r: PatientRecord) -> str:
@@ -243,7 +249,7 @@ class PatientRecordDialog(QDialog):
     def form_data(self) -> dict[str, Any]:
         """What the user may change, as the service's field names."""
         names = list(DEMOGRAPHIC_FIELDS)
-        if self._actor.role in (Role.DOCTOR, Role.NURSE):
+        if self._actor.can(Capability.EDIT_CLINICAL_FIELDS):
             names += list(CLINICAL_FIELDS)
         data = {}
         for name in names:

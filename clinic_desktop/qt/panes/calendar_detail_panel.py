@@ -8,8 +8,10 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from ...domain.appointment_rules import STATUS_LABELS, STATUS_ROLES, TRANSITIONS
+from ...domain.appointment_rules import STATUS_CAPABILITY, STATUS_LABELS, TRANSITIONS
 from ...domain.enums import AppointmentStatus as S
+from ...domain.enums import Role
+from ...domain.permissions import Capability, allows
 from ..formats import Formats
 from ..models.appointment_list_model import REASON_LABELS, STATUS_COLOURS
 
@@ -23,7 +25,7 @@ class CalendarDetailPanel(QWidget):
     status_requested = Signal(object, object)
     move_requested = Signal(object)
 
-    def __init__(self, zone: str, role, parent: QWidget | None = None, *, formats: Formats) -> None:  # noqa: ANN001
+    def __init__(self, zone: str, role: Role, parent: QWidget | None = None, *, formats: Formats) -> None:
         super().__init__(parent)
         self._zone, self._role, self._formats = ZoneInfo(zone), role, formats
         self.appointment = None
@@ -84,10 +86,10 @@ class CalendarDetailPanel(QWidget):
                 lines.append(f"Notes: {appt.notes}")
             self.body.setText("<br>".join(_escape(x) if not x.startswith("<span") else x for x in lines))
         self.move_button.setEnabled(appt is not None and appt.status in (S.REQUESTED, S.CONFIRMED)
-                                    and self._role in STATUS_ROLES[S.CONFIRMED])
+                                    and allows(self._role, Capability.BOOK_APPOINTMENTS))
         for status, button in self.buttons.items():
             button.setEnabled(appt is not None and status in TRANSITIONS[appt.status]
-                              and self._role in STATUS_ROLES[status])
+                              and allows(self._role, STATUS_CAPABILITY[status]))
 
     def show_history(self, changes) -> None:  # noqa: ANN001
         rows = [f"{self._formats.instant(c.changed_at, self._zone)} {c.changed_by}: "

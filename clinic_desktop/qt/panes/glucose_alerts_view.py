@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...domain.permissions import Capability
 from ...services.glucose_dto import EmergencyEventDTO
 from ..charts.chart_style import clinic_zone
 from ..formats import Formats
@@ -66,6 +67,8 @@ class GlucoseAlertsView(QWidget):
         self.escalate_button = QPushButton("Escalate…", self)
         self.resolve_button.clicked.connect(lambda: self._act("resolve"))
         self.escalate_button.clicked.connect(lambda: self._act("escalate"))
+        for button in (self.resolve_button, self.escalate_button):
+            button.setVisible(gateway.can(Capability.RECORD_GLUCOSE))
         self.status = QLabel(self)
         self.status.setWordWrap(True)
         bar = QHBoxLayout()

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from ...domain.enums import GlucoseUnit, ReadingContext
+from ...domain.permissions import Capability
 from ...services.glucose_dto import (
     AgpProfile,
     ChartMarker,
@@ -61,6 +62,10 @@ class GlucoseGateway:
     @property
     def glucose(self) -> Any:
         return self._services.glucose
+
+    def can(self, capability: Capability) -> bool:
+        """Whether the signed-in actor has `capability` (views hide what the services would refuse)."""
+        return bool(self._actor.can(capability))
 
     # -- patients -----------------------------------------------------------------------------
     def search_patients(self, text: str, limit: int = 30) -> list[PatientChoice]:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from ...domain.changes import ChangeSet
 from ...domain.enums import GlucoseUnit
+from ...domain.permissions import Capability
 from ...services.glucose_dto import GlucoseSeries
 from ..app_context import AppContext
 from ..charts.agp_chart import AgpChart
@@ -75,6 +76,7 @@ class GlucosePane(QWidget):
         self.reset_zoom_button.setToolTip("Zoom the trend back out to the whole window")
         self.import_button = QPushButton("Import CGM file…", self)
         self.import_button.clicked.connect(self.open_import_dialog)
+        self.import_button.setVisible(self.gateway.can(Capability.RECORD_GLUCOSE))
         self.pdf_button = QPushButton("Export AGP report (PDF)…", self)
         self.pdf_button.clicked.connect(self.export_pdf)
         top = QHBoxLayout()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain.clock import Clock
+from ...domain.permissions import Capability
 from ...services.glucose_dto import ReadingDTO
 from ..dialogs.glucose_reading_dialog import GlucoseReadingDialog
 from ..formats import Formats
@@ -59,6 +60,7 @@ class GlucoseReadingsView(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(COL_NOTE, QHeaderView.ResizeMode.Stretch)
         self.add_button = QPushButton("Add fingerstick reading…", self)
         self.add_button.clicked.connect(self.open_entry_dialog)
+        self.add_button.setVisible(gateway.can(Capability.RECORD_GLUCOSE))
         self.status = QLabel(self)
         bar = QHBoxLayout()
         bar.addWidget(self.status, 1)

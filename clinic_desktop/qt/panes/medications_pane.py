@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout, QHeaderView, QInputDialog, QLabel, QPushButton, QTableView, QTabWidget, QVBoxLayout, QWidget,
 )
 
-from ...domain.enums import DoseStatus, GlucoseUnit, MedicationState, Role
+from ...domain.enums import DoseStatus, GlucoseUnit, MedicationState
+from ...domain.permissions import Capability
 from ...domain.units import format_glucose
 from ...services.medication_dto import AdherenceReport, DoseDTO, GlucoseAdherenceComparison, PrescriptionDTO
 from ..app_context import AppContext
@@ -154,12 +155,12 @@ class MedicationsPane(QWidget):
         return row
 
     def _update_buttons(self) -> None:
-        role, has_patient = self._context.actor.role, self._patient_id is not None
+        actor, has_patient = self._context.actor, self._patient_id is not None
         for b in (self.prescribe_button, self.change_button, self.pause_button, self.resume_button, self.discontinue_button):
-            b.setVisible(role is Role.DOCTOR)
+            b.setVisible(actor.can(Capability.PRESCRIBE))
             b.setEnabled(has_patient)
         for b in (self.taken_button, self.missed_button, self.skipped_button, self.morning_button):
-            b.setVisible(role in (Role.NURSE, Role.DOCTOR))
+            b.setVisible(actor.can(Capability.RECORD_DOSES))
             b.setEnabled(has_patient)
 
     # ----- loading -----

@@ -9,6 +9,7 @@ page. Writes anywhere (this or another workstation) refresh the pane through the
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from ...domain.changes import ChangeSet
 from ...domain.enums import DiabetesType, Role
+from ...domain.permissions import Capability
 from ...domain.patient_rules import format_date, format_phone
 from ...domain.errors import DomainError
 from ...services.patient_dto import PatientFilters, PatientSummary
@@ -39,6 +41,9 @@ from ..workers import TaskRunner
 from ...services.patient_export import export_patient_list
 from ...domain.changes import ChangeKind
 from ..error_messages import describe_error
+
+if TYPE_CHECKING:  # imported when first opened: the patients pane is the first thing shown
+    from ..dialogs.patient_record_dialog import PatientRecordDialog
 
 SEARCH_DEBOUNCE_MS = 250
 
@@ -71,6 +76,7 @@ class PatientListPane(QWidget):
         self._actor = context.actor
         self._locale = locale or "en_US"
         self._search_runner, self._options_runner, self._export_runner = TaskRunner(self), TaskRunner(self), TaskRunner(self)
+        self._record_dialogs: list[PatientRecordDialog] = []  # open record windows, one per patient
         self._debounce = QTimer(self, singleShot=True, interval=SEARCH_DEBOUNCE_MS)
         self._debounce.timeout.connect(self._run_search)
         self._build()
@@ -103,7 +109,7 @@ class PatientListPane(QWidget):
         self.export_button.clicked.connect(self._export)
         self.merge_button = QPushButton("Merge duplicates…")
         self.merge_button.clicked.connect(lambda: self.open_merge(None))
-        self.merge_button.setVisible(self._actor.role == Role.ADMIN)
+        self.merge_button.setVisible(self._actor.can(Capability.MERGE_PATIENTS))
         bar = QHBoxLayout()
         bar.addWidget(self.search_box, 3)
         for w in (self.doctor_filter, self.type_filter, self.status_filter, self.new_button, self.export_button,
@@ -151,7 +157,8 @@ class PatientListPane(QWidget):
         if sortable:
             view.setSortingEnabled(True)
             view.horizontalHeader().setSortIndicator(COL_NAME, Qt.SortOrder.AscendingOrder)
-        view.doubleClicked.connect(self._open_index)
+        # `activated` alone: it is the platform's "open" gesture (a double-click, or a single click where the
+        # desktop is set so) and Enter; a double-click also emits `doubleClicked`, which would open it twice.
         view.activated.connect(self._open_index)
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         view.customContextMenuRequested.connect(
@@ -164,14 +171,28 @@ class PatientListPane(QWidget):
 
     # --- behaviour -----------------------------------------------------------------------------
 
-    def show_record(self, patient_id: uuid.UUID | None) -> None:
-        """Open a patient's record (or a blank one to register) beside the list."""
+    def show_record(self, patient_id: uuid.UUID | None) -> PatientRecordDialog:
+        """Open a patient's record (or a blank one to register) beside the list; a record already open
+        in a window is brought to the front instead of opened twice."""
         from ..dialogs.patient_record_dialog import PatientRecordDialog
 
-        dialog = PatientRecordDialog(self._context, patient_id, self, locale=self._locale)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog = next((d for d in self._record_dialogs if patient_id is not None and d.patient_id == patient_id), None)
+        if dialog is None:
+            dialog = PatientRecordDialog(self._context, patient_id, self, locale=self._locale)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.finished.connect(lambda _result, d=dialog: self._forget_record(d))
+            self._record_dialogs.append(dialog)
         self.record_dialog = dialog
+        if dialog.isMinimized():
+            dialog.showNormal()
         dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
+
+    def _forget_record(self, dialog: PatientRecordDialog) -> None:
+        if dialog in self._record_dialogs:
+            self._record_dialogs.remove(dialog)
 
     def _load_options(self) -> None:
         service, actor = self._service, self._actor
@@ -242,7 +263,7 @@ class PatientListPane(QWidget):
         menu.addAction("Open record", lambda: self.open_patient.emit(patient.id))
         menu.addAction("Print one-page summary…", lambda: self.summary.print_summary(patient.id, patient.mrn))
         menu.addAction("Save summary as PDF…", lambda: self.summary.save_pdf(patient.id, patient.mrn))
-        if self._actor.role == Role.ADMIN:
+        if self._actor.can(Capability.MERGE_PATIENTS):
             menu.addSeparator()
             menu.addAction("Merge duplicate into…", lambda: self.open_merge(patient))
         return menu

@@ -1,4 +1,4 @@
-"""The doctor's review worklist: patients needing attention first, one click to their charts.
+"""The review worklist (doctors and nurses): patients needing attention first, one click to their charts.
 
 Rows come from the glucose service (consensus targets, new emergency events, time since last
 review, computed from daily aggregates). Double-click or "Open charts" emits `open_patient`;
@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain.changes import ChangeKind, ChangeSet
-from ...domain.enums import Role
+from ...domain.permissions import Capability
 from ...services.glucose_dto import WorklistRow
 from ..app_context import AppContext
 from ..models.glucose_table_model import ROW_ROLE, SortKeyProxy
@@ -73,7 +73,7 @@ class ReviewWorklistPane(QWidget):
         self.review_button = QPushButton("Mark reviewed", self)
         self.review_button.setToolTip("Record that you reviewed this patient's glucose now")
         self.review_button.clicked.connect(self._mark_reviewed)
-        self.review_button.setEnabled(context.actor.role == Role.DOCTOR)
+        self.review_button.setEnabled(context.actor.can(Capability.MARK_REVIEWED))
         self.refresh_button = QPushButton("Refresh", self)
         self.refresh_button.clicked.connect(self.refresh)
         bar = QHBoxLayout()
