@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from clinic_desktop.domain.enums import GlucoseUnit  # noqa: E402
 from clinic_desktop.qt.charts.glucose_trend_chart import GlucoseTrendChart  # noqa: E402
+from clinic_desktop.qt.formats import Formats  # noqa: E402
 from tests.qt import glucose_samples as samples  # noqa: E402
 
 
@@ -43,7 +44,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     app = QApplication.instance() or QApplication([])
-    chart = GlucoseTrendChart("Europe/Berlin")
+    chart = GlucoseTrendChart("Europe/Berlin", formats=Formats("en_US"))
     chart.resize(1100, 450)
     chart.show()
     print(f"{'window':>10} {'raw points':>11} {'raw ms':>9} {'1000 buckets ms':>16} {'ratio':>7}")

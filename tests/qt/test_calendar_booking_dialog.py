@@ -14,6 +14,7 @@ from clinic_desktop.db.models import Appointment
 from clinic_desktop.domain.enums import AppointmentReason
 from clinic_desktop.domain.errors import ConnectionLost
 from clinic_desktop.qt.dialogs.booking_dialog import BookingDialog
+from clinic_desktop.qt.formats import Formats
 from clinic_desktop.qt.models.appointment_list_model import AppointmentListModel
 from clinic_desktop.services.appointment_service import AppointmentService
 
@@ -176,7 +177,7 @@ def test_appointment_list_model_passes_the_model_tester(qtmodeltester, database,
     rows = [service.book(clinic.receptionist, patient_id=p, doctor_id=clinic.doctor.doctor_id,
                          starts_at=at(future_monday(9), h), duration_minutes=20, reason=AppointmentReason.ROUTINE,
                          request_id=uuid.uuid4()) for h in (9, 10)]
-    model = AppointmentListModel("Europe/Berlin")
+    model = AppointmentListModel("Europe/Berlin", formats=Formats("en_US"))
     model.set_rows(rows)
     qtmodeltester.check(model)
-    assert model.index(0, 0).data() == f"{at(future_monday(9), 9):%a %d %b %Y} 09:00"
+    assert model.index(0, 0).data() == f"{at(future_monday(9), 9):%a %m/%d/%Y} 09:00"  # the clinic's (en_US) format

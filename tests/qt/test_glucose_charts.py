@@ -17,6 +17,7 @@ from clinic_desktop.qt.charts.clinic_date_axis import ClinicDateAxis
 from clinic_desktop.qt.charts.daily_overlay_chart import DailyOverlayChart
 from clinic_desktop.qt.charts.glucose_trend_chart import GlucoseTrendChart, break_gaps
 from clinic_desktop.qt.charts.time_in_ranges_bar import TimeInRangesBar
+from clinic_desktop.qt.formats import Formats
 from clinic_desktop.services.glucose_dto import TimeInRanges
 
 from . import glucose_samples as samples
@@ -24,7 +25,7 @@ from . import glucose_samples as samples
 
 @pytest.fixture
 def trend(qtbot):
-    chart = GlucoseTrendChart("Europe/Berlin")
+    chart = GlucoseTrendChart("Europe/Berlin", formats=Formats("en_US"))
     qtbot.addWidget(chart)
     chart.resize(1000, 400)
     chart.show()
@@ -161,7 +162,7 @@ def test_gaps_break_the_line():
 def test_date_axis_labels_in_clinic_time(qtbot):
     from PySide6.QtGui import QFont, QFontMetrics
 
-    axis = ClinicDateAxis("America/New_York")
+    axis = ClinicDateAxis("America/New_York", formats=Formats("en_US"))
     axis.fontMetrics = QFontMetrics(QFont())  # set by pyqtgraph when the axis is first drawn
     moment = datetime(2026, 7, 1, 12, 0, tzinfo=timezone.utc).timestamp()  # 08:00 EDT
     axis.tickValues(moment - 3600 * 6, moment + 3600 * 6, 1000)
@@ -184,7 +185,7 @@ def test_agp_chart_shows_one_point_per_bin_in_patient_unit(qtbot):
 
 
 def test_daily_overlay_draws_one_line_per_day_and_reuses_lines(qtbot):
-    chart = DailyOverlayChart()
+    chart = DailyOverlayChart(formats=Formats("en_US"))
     qtbot.addWidget(chart)
     chart.set_days(samples.daily_overlays(14), GlucoseUnit.MG_DL)
     assert chart.line_count() == 14

@@ -94,7 +94,7 @@ def test_mapping_guesses_columns_and_preview_lists_rejected_lines(qtbot, tmp_pat
     assert mapping["unit"] == "mmol/L" and mapping["delimiter"] == ";"
     assert dialog.rejected_rows() == [("3", "Not a number"), ("4", "Impossible date")]
     assert "2 lines will not be stored" in dialog.rejected_label.text()
-    assert "Generic CSV" in dialog.identity.text() and "01 Mar 2026 08:00" in dialog.identity.text()
+    assert "Generic CSV" in dialog.identity.text() and "03/01/2026 08:00" in dialog.identity.text()
     assert dialog.accepted_table.item(0, 1).text() == "5.6 mmol/L"
 
 

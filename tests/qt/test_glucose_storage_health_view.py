@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from types import SimpleNamespace
 
+from clinic_desktop.qt.formats import Formats
 from clinic_desktop.qt.panes.glucose_storage_health_view import GlucoseStorageHealthView, compression_ratio
 
 T0 = datetime(2026, 3, 1, 8, tzinfo=timezone.utc)
@@ -21,25 +22,26 @@ def snapshot(*jobs):  # noqa: ANN002
 
 
 def test_failing_job_gives_a_clear_warning(qtbot):
-    view = GlucoseStorageHealthView(lambda: snapshot(job("Compression", "Failed", 12, "cannot drop portal"), job("Refresh", "Success")), "Europe/Berlin")
+    view = GlucoseStorageHealthView(lambda: snapshot(job("Compression", "Failed", 12, "cannot drop portal"), job("Refresh", "Success")), "Europe/Berlin",
+                                    formats=Formats("en_US"))
     qtbot.addWidget(view)
     view.load()
     qtbot.waitUntil(lambda: view.jobs.rowCount() == 2, timeout=5000)
     assert not view.warning.isHidden() and "1 background job(s) failing: Compression" in view.warning.text()
     assert "Chunks: <b>57</b>" in view.summary.text() and "16.0×" in view.summary.text()
     assert view.job_rows()[0][3] == "Failed" and view.job_rows()[0][6] == "cannot drop portal"
-    assert view.job_rows()[0][2] == "01 Mar 2026 09:00"  # clinic time
+    assert view.job_rows()[0][2] == "03/01/2026 09:00"  # clinic time, the clinic's date format
 
 
 def test_healthy_jobs_show_no_warning(qtbot):
-    view = GlucoseStorageHealthView(lambda: snapshot(job("Compression", "Success")))
+    view = GlucoseStorageHealthView(lambda: snapshot(job("Compression", "Success")), formats=Formats("en_US"))
     qtbot.addWidget(view)
     view.show_snapshot(snapshot(job("Compression", "Success")))
     assert view.warning.isHidden()
 
 
 def test_plain_postgresql_says_timescaledb_is_not_active(qtbot):
-    view = GlucoseStorageHealthView(lambda: SimpleNamespace(timescale_active=False))
+    view = GlucoseStorageHealthView(lambda: SimpleNamespace(timescale_active=False), formats=Formats("en_US"))
     qtbot.addWidget(view)
     view.load()
     qtbot.waitUntil(lambda: "not active" in view.summary.text(), timeout=5000)

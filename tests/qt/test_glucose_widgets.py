@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt
 from clinic_desktop.domain.enums import GlucoseUnit, ReadingContext
 from clinic_desktop.domain.errors import FieldProblem, ValidationError
 from clinic_desktop.qt.dialogs.glucose_reading_dialog import GlucoseReadingDialog, parse_value
+from clinic_desktop.qt.formats import Formats
 from clinic_desktop.qt.models.glucose_table_model import SORT_ROLE, SortKeyProxy
 from clinic_desktop.qt.models.review_worklist_model import (
     COL_CV,
@@ -96,7 +97,7 @@ def test_gri_zones():
 
 
 def test_worklist_model_passes_modeltester(qtmodeltester):
-    model = ReviewWorklistModel("Europe/Berlin", FixedClock(NOW))
+    model = ReviewWorklistModel("Europe/Berlin", FixedClock(NOW), formats=Formats("en_US"))
     model.set_rows(worklist_rows())
     qtmodeltester.check(model)
     proxy = SortKeyProxy()
@@ -117,7 +118,7 @@ def test_worklist_model_passes_modeltester(qtmodeltester):
     ],
 )
 def test_worklist_sorts_numbers_as_numbers_and_unknown_last(qtbot, column, order, expected):
-    model = ReviewWorklistModel("Europe/Berlin", FixedClock(NOW))
+    model = ReviewWorklistModel("Europe/Berlin", FixedClock(NOW), formats=Formats("en_US"))
     model.set_rows(worklist_rows())
     proxy = SortKeyProxy()
     proxy.setSourceModel(model)
@@ -128,7 +129,7 @@ def test_worklist_sorts_numbers_as_numbers_and_unknown_last(qtbot, column, order
 
 
 def test_worklist_colour_cues_and_texts(qtbot):
-    model = ReviewWorklistModel("Europe/Berlin", FixedClock(NOW))
+    model = ReviewWorklistModel("Europe/Berlin", FixedClock(NOW), formats=Formats("en_US"))
     model.set_rows(worklist_rows())
     bg = lambda r, c: model.index(r, c).data(Qt.ItemDataRole.BackgroundRole)  # noqa: E731
     assert bg(0, COL_TIR) is not None and bg(1, COL_TIR) is None  # 55 % flagged, 82 % not
@@ -136,7 +137,7 @@ def test_worklist_colour_cues_and_texts(qtbot):
     assert bg(0, COL_LAST_REVIEW) is not None  # never reviewed
     assert bg(1, COL_LAST_REVIEW) is None and bg(3, COL_LAST_REVIEW) is not None  # 10 vs 95 days ago
     assert model.index(2, COL_TIR).data() == "—" and model.index(0, COL_LAST_REVIEW).data() == "never"
-    assert model.index(1, COL_LAST_REVIEW).data() == "10 Mar 2026 13:00"  # clinic time (CET)
+    assert model.index(1, COL_LAST_REVIEW).data() == "03/10/2026 13:00"  # clinic time (CET), the clinic's format
     assert isinstance(model.index(0, COL_PRIORITY).data(SORT_ROLE), tuple)
 
 
@@ -150,7 +151,7 @@ def test_parse_value_accepts_decimal_comma_and_rejects_implausible():
 
 def make_dialog(qtbot, save, unit=GlucoseUnit.MMOL_L):  # noqa: ANN001
     dialog = GlucoseReadingDialog(patient_label="Doe, Jane · MRN 1", unit=unit, zone=ZoneInfo("Europe/Berlin"),
-                                  save=save, clock=FixedClock(NOW))
+                                  save=save, clock=FixedClock(NOW), formats=Formats("en_US"))
     qtbot.addWidget(dialog)
     return dialog
 
@@ -198,7 +199,7 @@ def test_agp_report_pdf_has_one_page_with_metrics(qtbot, tmp_path):
     data = AgpReportData("Doe, Jane", "MRN0042", GlucoseUnit.MMOL_L, "Riverside Clinic", ZoneInfo("Europe/Berlin"),
                          samples.START, samples.START + timedelta(days=14, seconds=-1),
                          samples.metrics(days=11.2, active_percent=52.0), samples.agp_profile(), samples.daily_overlays(),
-                         generated_at=samples.START + timedelta(days=14, hours=3))
+                         generated_at=samples.START + timedelta(days=14, hours=3), formats=Formats("de_DE"))
     write_agp_report(str(path), data)
     assert path.read_bytes().startswith(b"%PDF")
     assert shutil.which("pdftotext") and shutil.which("pdfinfo"), "poppler-utils is installed by packaging/bootstrap.sh test"
@@ -208,5 +209,6 @@ def test_agp_report_pdf_has_one_page_with_metrics(qtbot, tmp_path):
     text = unicodedata.normalize("NFKC", text)  # the PDF font uses ligatures (ﬁ, ﬃ)
     for expected in ("Glucose profile report", "MRN0042", "Mean glucose", "8.6 mmol/L", "Time in range 3.9–10.0 mmol/L",
                      "68.5 %", "less than 14 days / 70 % data", "Ambulatory glucose profile", "Daily overlay",
-                     "Very low <3.0 mmol/L", "not the official AGP report"):
+                     "Very low <3.0 mmol/L", "not the official AGP report",
+                     "Window: 01.03.2026 – 15.03.2026", "Generated 15.03.2026 04:00"):  # a German clinic's dates
         assert expected in text, expected

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDate
 
+from clinic_desktop.qt.formats import Formats
 from clinic_desktop.qt.panes.glucose_window_selector import PRESETS, GlucoseWindowSelector, local_day_bounds
 from clinic_desktop.domain.clock import FixedClock
 
@@ -14,7 +15,7 @@ NOW = datetime(2026, 3, 31, 10, 0, tzinfo=timezone.utc)
 
 
 def test_default_is_last_14_days(qtbot):
-    selector = GlucoseWindowSelector("Europe/Berlin", FixedClock(NOW))
+    selector = GlucoseWindowSelector("Europe/Berlin", FixedClock(NOW), formats=Formats("en_US"))
     qtbot.addWidget(selector)
     start, end = selector.window()
     assert end == NOW and end - start == timedelta(days=14)
@@ -23,7 +24,7 @@ def test_default_is_last_14_days(qtbot):
 
 
 def test_preset_change_emits_window(qtbot):
-    selector = GlucoseWindowSelector("Europe/Berlin", FixedClock(NOW))
+    selector = GlucoseWindowSelector("Europe/Berlin", FixedClock(NOW), formats=Formats("en_US"))
     qtbot.addWidget(selector)
     with qtbot.waitSignal(selector.window_changed) as blocker:
         selector.select(4)  # 90 days
@@ -32,7 +33,7 @@ def test_preset_change_emits_window(qtbot):
 
 
 def test_custom_window_spans_local_days_across_dst(qtbot):
-    selector = GlucoseWindowSelector("Europe/Berlin", FixedClock(NOW))
+    selector = GlucoseWindowSelector("Europe/Berlin", FixedClock(NOW), formats=Formats("en_US"))
     qtbot.addWidget(selector)
     selector.select(len(PRESETS) - 1)
     assert selector.from_edit.isVisibleTo(selector)
@@ -42,11 +43,12 @@ def test_custom_window_spans_local_days_across_dst(qtbot):
     assert start == datetime(2026, 3, 27, 23, 0, tzinfo=timezone.utc)  # 00:00 CET
     assert end == datetime(2026, 3, 29, 22, 0, tzinfo=timezone.utc)  # 00:00 CEST on the 30th
     assert end - start == timedelta(hours=47)
-    assert selector.description() == "28 Mar 2026 – 29 Mar 2026"
+    assert selector.description() == "03/28/2026 – 03/29/2026"
+    assert selector.from_edit.text() == "03/28/2026"  # the edits show what the description says
 
 
 def test_local_day_bounds_swapped_dates_are_reordered(qtbot):
-    selector = GlucoseWindowSelector("UTC", FixedClock(NOW))
+    selector = GlucoseWindowSelector("UTC", FixedClock(NOW), formats=Formats("en_US"))
     qtbot.addWidget(selector)
     selector.select(len(PRESETS) - 1)
     selector.from_edit.setDate(QDate(2026, 3, 10))

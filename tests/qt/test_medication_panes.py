@@ -15,6 +15,7 @@ from clinic_desktop.domain.medication_schedule import Frequency
 from clinic_desktop.qt.app_context import AppContext, Services
 from clinic_desktop.qt.bus import ChangeBus
 from clinic_desktop.qt.dialogs.prescription_dialog import PrescriptionDialog
+from clinic_desktop.qt.formats import Formats
 from clinic_desktop.qt.models.adherence_table_model import AdherenceTableModel
 from clinic_desktop.qt.models.dose_page_model import DosePageModel
 from clinic_desktop.qt.models.dose_table_model import DoseTableModel
@@ -54,9 +55,9 @@ def _wait_idle(qtbot, pane):
 
 def test_models_pass_qtmodeltester(qtmodeltester, qtbot, database, clinic, seeded):
     service, patient, _med = seeded
-    prescriptions = PrescriptionTableModel()
+    prescriptions = PrescriptionTableModel(formats=Formats("en_US"))
     prescriptions.set_rows(service.list_prescriptions(clinic.doctor, patient))
-    doses = DoseTableModel(ZoneInfo("Europe/Berlin"), show_day=True)
+    doses = DoseTableModel(ZoneInfo("Europe/Berlin"), formats=Formats("en_US"), show_day=True)
     doses.set_rows(service.dose_log(clinic.nurse, patient))
     adherence = AdherenceTableModel()
     adherence.set_rows(service.adherence(clinic.doctor, patient).medications)
@@ -65,7 +66,7 @@ def test_models_pass_qtmodeltester(qtmodeltester, qtbot, database, clinic, seede
         qtmodeltester.check(model)
     paged = DosePageModel(lambda where, after, limit: service.doses_due_page(clinic.nurse, where=where, after=after,
                                                                              limit=limit),
-                          ZoneInfo("Europe/Berlin"), page_size=1)
+                          ZoneInfo("Europe/Berlin"), formats=Formats("en_US"), page_size=1)
     with qtbot.waitSignal(paged.loaded, timeout=15000):
         paged.reload()
     assert paged.rowCount() == 1 and paged.canFetchMore()

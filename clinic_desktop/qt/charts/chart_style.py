@@ -6,7 +6,7 @@ same factor as `domain.units` (18.0), so an axis in mmol/L and a label in mmol/L
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -104,6 +104,3 @@ def clinic_zone(name: str | None) -> tzinfo:
     except Exception:  # noqa: BLE001 - a bad setting must not break a chart
         return ZoneInfo("UTC")
 
-
-def local_text(epoch_seconds: float, zone: tzinfo, fmt: str = "%d %b %Y %H:%M") -> str:
-    return datetime.fromtimestamp(float(epoch_seconds), zone).strftime(fmt)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ...domain.enums import GlucoseUnit
 from ...services.glucose_dto import DailyOverlay
+from ..formats import Formats
 from . import chart_style as style
 from .glucose_trend_chart import break_gaps
 from .time_of_day_axis import day_axis, style_plot
@@ -30,8 +31,9 @@ def day_colours(count: int) -> list[QColor]:
 class DailyOverlayChart(QWidget):
     """Each day's readings over 00:00–24:00; lines are reused between updates."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, formats: Formats) -> None:
         super().__init__(parent)
+        self._formats = formats
         self._unit = GlucoseUnit.MG_DL
         self._days: list[DailyOverlay] = []
         self.plot_widget = pg.PlotWidget(background="w", axisItems={"bottom": day_axis()})
@@ -90,9 +92,11 @@ class DailyOverlayChart(QWidget):
             self._caption.setText("No readings in this window.")
             return
         first, last = self._days[0].day, self._days[-1].day
+        f = self._formats
         sw = lambda c, t: f"<span style='color:{QColor(c).name()}'>&#9632;</span>&nbsp;{html.escape(t)}"  # noqa: E731
         self._caption.setText(
-            f"{len(self._days)} days, {first:%d %b %Y} – {last:%d %b %Y}: "
-            + sw(colours[0], f"oldest ({first:%d %b})") + "&nbsp;→&nbsp;" + sw(colours[-1], f"newest ({last:%d %b})")
+            f"{len(self._days)} days, {f.date(first)} – {f.date(last)}: "
+            + sw(colours[0], f"oldest ({f.day_month(first)})") + "&nbsp;→&nbsp;"
+            + sw(colours[-1], f"newest ({f.day_month(last)})")
             + "&nbsp;&nbsp;" + sw("#66bb6a", f"Target {style.range_labels(self._unit)['in_range']}")
         )

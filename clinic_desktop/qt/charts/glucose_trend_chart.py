@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 from ...domain.enums import GlucoseUnit, ReadingFlag
 from ...domain.units import format_glucose
 from ...services.glucose_dto import ChartMarker, GlucoseSeries
+from ..formats import Formats
 from . import chart_style as style
 from .clinic_date_axis import ClinicDateAxis
 from .empty_state import EmptyStateLabel, set_axis_labelled
@@ -61,8 +62,9 @@ class GlucoseTrendChart(QWidget):
     range_requested = Signal(object, object, int)
     DEBOUNCE_MS = 250
 
-    def __init__(self, zone: tzinfo | str | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, zone: tzinfo | str | None = None, parent: QWidget | None = None, *, formats: Formats) -> None:
         super().__init__(parent)
+        self._formats = formats
         self._unit = GlucoseUnit.MG_DL
         self._series: GlucoseSeries | None = None
         self._markers: list[ChartMarker] = []
@@ -74,7 +76,7 @@ class GlucoseTrendChart(QWidget):
         self._range_brushes = np.array([pg.mkBrush(style.RANGE_COLOURS[k]) for k in style.RANGE_KEYS], dtype=object)
         self._debounce = QTimer(self, singleShot=True, interval=self.DEBOUNCE_MS)
         self._debounce.timeout.connect(self._emit_range)
-        self._axis = ClinicDateAxis(zone)
+        self._axis = ClinicDateAxis(zone, formats=formats)
         self._build_plot()
         self._legend = QLabel(self)
         self._legend.setWordWrap(True)
@@ -299,7 +301,7 @@ class GlucoseTrendChart(QWidget):
         spots = []
         for marker in self._markers:
             symbol, colour, _ = MARKER_STYLES.get(marker.kind, _OTHER_MARKER)
-            when = datetime.fromtimestamp(_epoch(marker.at), self._axis.zone).strftime("%d %b %H:%M")
+            when = self._formats.instant(datetime.fromtimestamp(_epoch(marker.at), timezone.utc), self._axis.zone)
             spots.append({"pos": (_epoch(marker.at), lane), "symbol": symbol, "brush": pg.mkBrush(colour),
                           "pen": pg.mkPen("w"), "data": f"{when} — {marker.label}"})
         self._marker_items.setData(spots)
@@ -330,11 +332,14 @@ class GlucoseTrendChart(QWidget):
         i = int(data) if data is not None else -1
         value = float(self._point_values[i]) if 0 <= i < len(self._point_values) else None
         flag = self._point_flags[i] if self._point_flags is not None and 0 <= i < len(self._point_flags) else None
-        when = datetime.fromtimestamp(x, self._axis.zone).strftime("%a %d %b %Y %H:%M")
+        when = self._when(x)
         text = f"{when}\n{format_glucose(value, self._unit)}" if value is not None else when
         if flag in (ReadingFlag.LOW, ReadingFlag.HIGH):
             text += f" (sensor reported {flag.value.upper()})"
         return text
+
+    def _when(self, epoch_seconds: float) -> str:
+        return self._formats.weekday_instant(datetime.fromtimestamp(epoch_seconds, timezone.utc), self._axis.zone)
 
     def _on_mouse_moved(self, event) -> None:  # noqa: ANN001 - SignalProxy tuple
         pos = event[0]
@@ -347,7 +352,7 @@ class GlucoseTrendChart(QWidget):
         if not np.isfinite(series.values[i]):
             self._readout.hide()
             return
-        when = datetime.fromtimestamp(float(series.times[i]), self._axis.zone).strftime("%a %d %b %Y %H:%M")
+        when = self._when(float(series.times[i]))
         if series.raw:
             text = f"{when}   {format_glucose(series.values[i], self._unit)}"
         else:

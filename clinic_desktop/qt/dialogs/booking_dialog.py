@@ -55,6 +55,7 @@ class BookingDialog(QDialog):
         self.setWindowTitle("Book appointment")
         self._context = context
         self._zone = ZoneInfo(context.session.clinic_timezone)
+        self._formats = context.formats
         self._runner = TaskRunner(self)
         self.request_id = uuid.uuid4()  # one booking intent per dialog: retries reuse it
         self.booked: Any = None
@@ -71,8 +72,9 @@ class BookingDialog(QDialog):
         self.doctor = QComboBox()
         for d in doctors:
             self.doctor.addItem(d.display_name, d.id)
-        self.date = QDateEdit(calendarPopup=True, displayFormat="ddd dd MMM yyyy")
-        self.time = QTimeEdit(displayFormat="HH:mm")
+        self.date, self.time = QDateEdit(calendarPopup=True), QTimeEdit()
+        self._formats.set_edit_format(self.date, self._formats.qt_weekday_date)
+        self._formats.set_edit_format(self.time, self._formats.qt_time)
         self.duration = QSpinBox(minimum=0, maximum=720, singleStep=5, suffix=" min", value=duration_minutes)
         self.reason = QComboBox()
         for reason in AppointmentReason:
@@ -81,7 +83,7 @@ class BookingDialog(QDialog):
         self.notes.setMaximumHeight(70)
         self.checklist = BookingChecklist()
         self.override = QCheckBox("Book outside working hours")
-        self.series = BookingSeriesBox()
+        self.series = BookingSeriesBox(formats=self._formats)
         self.series.preview_requested.connect(self._preview_series)
         self.errors = {f: _error_label() for f in FIELDS + ("general",)}
         self.next_slots = QListWidget()
@@ -182,8 +184,7 @@ class BookingDialog(QDialog):
     def _offer_slots(self, slots) -> None:  # noqa: ANN001
         self.next_slots.clear()
         for slot in slots:
-            local = slot.starts_at.astimezone(self._zone)
-            item = QListWidgetItem(f"Next free: {local:%a %d %b %H:%M}")
+            item = QListWidgetItem(f"Next free: {self._formats.weekday_instant(slot.starts_at, self._zone)}")
             item.setData(Qt.ItemDataRole.UserRole, slot.starts_at)
             self.next_slots.addItem(item)
         self.next_slots.setVisible(bool(slots))

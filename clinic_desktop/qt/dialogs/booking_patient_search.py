@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QSizePolicy, QVBoxLayout, QWidget
 
+from ..formats import Formats
 from ..workers import TaskRunner
 from ..error_messages import describe_error
 
@@ -46,7 +47,7 @@ class BookingPatientSearch(QWidget):
         """Preset (e.g. booking from a patient's record)."""
         self.patient = hit
         self.search_box.setText(hit.display_name)
-        self.status.setText(_describe(hit))
+        self.status.setText(_describe(hit, self._context.formats))
         self.results.hide()
         self.chosen.emit(hit)
 
@@ -63,7 +64,7 @@ class BookingPatientSearch(QWidget):
     def _show(self, hits) -> None:  # noqa: ANN001
         self.results.clear()
         for hit in hits:
-            item = QListWidgetItem(_describe(hit))
+            item = QListWidgetItem(_describe(hit, self._context.formats))
             item.setData(Qt.ItemDataRole.UserRole, hit)
             if hit.archived:
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
@@ -82,6 +83,6 @@ class BookingPatientSearch(QWidget):
         self.set_patient(hit)
 
 
-def _describe(hit: Any) -> str:
+def _describe(hit: Any, formats: Formats) -> str:
     archived = " (archived)" if hit.archived else ""
-    return f"{hit.display_name} · MRN {hit.mrn} · born {hit.date_of_birth:%d %b %Y}{archived}"
+    return f"{hit.display_name} · MRN {hit.mrn} · born {formats.date(hit.date_of_birth)}{archived}"

@@ -9,14 +9,17 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QCheckBox, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout
 
+from ..formats import Formats
+
 
 class BookingSeriesBox(QGroupBox):
     """Checkable group box; `preview_requested` asks the dialog to fetch a SeriesPreview."""
 
     preview_requested = Signal()
 
-    def __init__(self) -> None:
+    def __init__(self, *, formats: Formats) -> None:
         super().__init__("Repeat as a follow-up series")
+        self._formats = formats
         self.setCheckable(True)
         self.setChecked(False)
         self.every = QSpinBox(minimum=1, maximum=52, value=4, suffix=" weeks")
@@ -52,8 +55,7 @@ class BookingSeriesBox(QGroupBox):
     def show_preview(self, preview, zone: ZoneInfo) -> None:  # noqa: ANN001 - SeriesPreview
         self.dates.clear()
         for occ in preview.occurrences:
-            local = occ.starts_at.astimezone(zone)
-            text = f"{local:%a %d %b %Y %H:%M}"
+            text = self._formats.weekday_instant(occ.starts_at, zone)
             if occ.collision:
                 text += f" — collides: {occ.collision}"
             elif occ.outside_hours:

@@ -15,6 +15,7 @@ from typing import Any
 
 from ...domain.enums import GlucoseUnit, ReadingFlag
 from ...domain.units import format_glucose
+from ..formats import Formats
 from ..workers import TaskState
 
 
@@ -41,11 +42,11 @@ class PreviewRow:
     flag: ReadingFlag = ReadingFlag.NONE
     note: str = ""
 
-    def cells(self, zone: tzinfo, unit: GlucoseUnit) -> list[str]:
+    def cells(self, zone: tzinfo, unit: GlucoseUnit, formats: Formats) -> list[str]:
         value = format_glucose(self.value_mgdl, unit)
         if self.flag != ReadingFlag.NONE:
             value = f"{self.flag.value.upper()} (kept as {value})"
-        return [self.recorded_at.astimezone(zone).strftime("%a %d %b %Y %H:%M"), value, self.note]
+        return [formats.weekday_instant(self.recorded_at, zone), value, self.note]
 
 
 @dataclass(frozen=True)
@@ -69,11 +70,10 @@ class PreviewView:
     last_at: datetime | None
     token: Any = None  # the service's own preview object, handed back to import
 
-    def identity_html(self, zone: tzinfo) -> str:
+    def identity_html(self, zone: tzinfo, formats: Formats) -> str:
         """Device and date range in large type: the check against a wrong patient's file."""
-        fmt = "%d %b %Y %H:%M"
         span = ("no readings" if self.first_at is None else
-                f"{self.first_at.astimezone(zone):{fmt}} – {self.last_at.astimezone(zone):{fmt}}")
+                f"{formats.instant(self.first_at, zone)} – {formats.instant(self.last_at, zone)}")
         device = html.escape(self.device_name or "Unknown device")
         serial = html.escape(self.device_serial or "not in file")
         return (f"Device: <b>{device}</b> · serial <b>{serial}</b><br>Readings from <b>{span}</b> (clinic time)<br>"

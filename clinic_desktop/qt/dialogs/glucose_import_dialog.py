@@ -53,6 +53,7 @@ class GlucoseImportDialog(QDialog):
         self.resize(900, 640)
         self._patient = patient
         self._zone = clinic_zone(context.session.clinic_timezone)
+        self._formats = context.formats
         self._calls = calls or GlucoseImportCalls(context.services, context.actor)
         self._runner = TaskRunner(self)
         self._runner.busy_changed.connect(self._on_busy_changed)
@@ -214,10 +215,10 @@ class GlucoseImportDialog(QDialog):
     def _show_preview(self, preview: PreviewView) -> None:
         self.preview = preview
         self._show_page(PAGE_PREVIEW)
-        self.identity.setText(preview.identity_html(self._zone))
+        self.identity.setText(preview.identity_html(self._zone, self._formats))
         self.accepted_label.setText(f"<b>{preview.accepted:,} readings will be stored</b> (first {min(PREVIEW_ROWS, len(preview.sample))} shown; "
                                     f"readings already stored are skipped).")
-        self._fill(self.accepted_table, [r.cells(self._zone, self._patient.unit) for r in preview.sample[:PREVIEW_ROWS]])
+        self._fill(self.accepted_table, [r.cells(self._zone, self._patient.unit, self._formats) for r in preview.sample[:PREVIEW_ROWS]])
         self.rejected_label.setText(
             f"<b style='color:#c62828'>{preview.rejected_count:,} lines will not be stored</b>" if preview.rejected_count
             else "No lines rejected.")

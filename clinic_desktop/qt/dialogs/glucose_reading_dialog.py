@@ -34,6 +34,7 @@ from ...domain.units import (
     format_glucose,
     to_mgdl,
 )
+from ..formats import Formats
 from ..workers import TaskRunner
 
 CONTEXTS = [c for c in ReadingContext if c != ReadingContext.CGM]
@@ -61,7 +62,8 @@ class GlucoseReadingDialog(QDialog):
     """Collects one reading; `save(fields) -> result` runs on a worker thread."""
 
     def __init__(self, *, patient_label: str, unit: GlucoseUnit, zone: tzinfo,
-                 save: Callable[[dict[str, Any]], Any], clock: Clock, parent: QWidget | None = None) -> None:
+                 save: Callable[[dict[str, Any]], Any], clock: Clock, formats: Formats,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Add fingerstick reading")
         self._unit, self._zone, self._save = unit, zone, save
@@ -70,7 +72,7 @@ class GlucoseReadingDialog(QDialog):
         self.result_value: Any = None
         self.when_edit = QDateTimeEdit(self)
         self.when_edit.setCalendarPopup(True)
-        self.when_edit.setDisplayFormat("dd MMM yyyy HH:mm")
+        formats.set_edit_format(self.when_edit, formats.qt_date_time)
         local_now = self._now().astimezone(zone)
         self.when_edit.setDateTime(QDateTime(local_now.date(), local_now.time().replace(second=0, microsecond=0)))
         self.value_edit = QLineEdit(self)

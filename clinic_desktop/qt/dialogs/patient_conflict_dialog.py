@@ -6,12 +6,14 @@ version (their edits are dropped), or goes back to editing. Nothing is overwritt
 
 from __future__ import annotations
 
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from ...services.patient_dto import PatientRecord
+from ..formats import Formats
 
 KEEP_MINE, TAKE_THEIRS = 1, 2
 DIFFERENT = QColor("#fff3c4")
@@ -22,16 +24,19 @@ LABELS = {"mrn": "MRN", "given_name": "Given name", "family_name": "Family name"
           "notes": "Notes", "responsible_doctor_id": "Responsible doctor"}
 
 
-def _text(value: Any) -> str:
+def _text(value: Any, formats: Formats) -> str:
     if value is None or value == "":
         return "—"
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return formats.date(value)
     return str(getattr(value, "value", value))
 
 
 class PatientConflictDialog(QDialog):
     """Field | your version | saved by someone else; differing rows highlighted."""
 
-    def __init__(self, mine: dict[str, Any], theirs: PatientRecord, parent: QWidget | None = None) -> None:
+    def __init__(self, mine: dict[str, Any], theirs: PatientRecord, parent: QWidget | None = None, *,
+                 formats: Formats, zone: tzinfo) -> None:
         super().__init__(parent)
         self.setWindowTitle("Patient changed by another user")
         self.choice = 0
@@ -42,8 +47,8 @@ class PatientConflictDialog(QDialog):
         self.differences: list[str] = []
         for row, name in enumerate(fields):
             yours = mine.get(name, stored.get(name))
-            cells = (LABELS[name], _text(yours), _text(stored.get(name)))
-            differs = _text(yours) != _text(stored.get(name))
+            cells = (LABELS[name], _text(yours, formats), _text(stored.get(name), formats))
+            differs = cells[1] != cells[2]
             if differs:
                 self.differences.append(name)
             for col, value in enumerate(cells):
@@ -53,7 +58,7 @@ class PatientConflictDialog(QDialog):
                 self.table.setItem(row, col, item)
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setStretchLastSection(True)
-        when = theirs.updated_at.strftime("%H:%M") if theirs.updated_at else "just now"
+        when = formats.clock_time(theirs.updated_at, zone, "just now")
         intro = QLabel(f"Someone else saved this patient at {when} while you were editing. "
                        f"{len(self.differences)} field(s) differ (highlighted). Choose which version to keep.")
         intro.setWordWrap(True)

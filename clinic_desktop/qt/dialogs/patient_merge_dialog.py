@@ -24,8 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain.changes import ChangeKind, change_set
-from ...domain.patient_rules import format_date, format_phone
+from ...domain.patient_rules import format_phone
 from ...services.patient_dto import MergePreview, MergeResult, PatientRecord, PatientSummary
+from ..formats import Formats
 from ..widgets.patient_picker import PatientPicker
 from ..workers import TaskRunner
 from ..error_messages import describe_error
@@ -46,10 +47,11 @@ class PatientMergeDialog(QDialog):
     merged = Signal(object)  # MergeResult
 
     def __init__(self, context, parent: QWidget | None = None, *, duplicate: PatientSummary | None = None,  # noqa: ANN001
-                 locale: str = "en_US") -> None:
+                 locale: str | None = None) -> None:
         super().__init__(parent)
         self._context, self._service, self._actor = context, context.services.patients, context.actor
-        self._locale = locale
+        self._formats = Formats(locale) if locale else context.formats
+        self._locale = self._formats.locale
         self._runner = TaskRunner(self)
         self.preview: MergePreview | None = None
         self.result: MergeResult | None = None
@@ -140,7 +142,7 @@ class PatientMergeDialog(QDialog):
         self._show_status("The record to keep is archived: restore it first." if preview.keep.archived else "")
 
     def _value(self, record: PatientRecord, value) -> str:  # noqa: ANN001
-        return format_date(record.date_of_birth, self._locale) if value is None else value(record)
+        return self._formats.date(record.date_of_birth) if value is None else value(record)
 
     # --- merging -------------------------------------------------------------------------------
 

@@ -34,9 +34,10 @@ from PySide6.QtWidgets import (
 
 from ...domain.enums import DiabetesType, GlucoseUnit, ManagementMode, Sex
 from ...domain.errors import ConnectionLost, DomainError, StaleRecord, ValidationError
-from ...domain.patient_rules import CLINICAL_FIELDS, DEMOGRAPHIC_FIELDS, display_date_format, format_date, format_phone
+from ...domain.patient_rules import CLINICAL_FIELDS, DEMOGRAPHIC_FIELDS, format_phone
 from ...domain.permissions import Capability
 from ...services.patient_dto import HEADER_ADHERENCE_DAYS, PatientRecord
+from ..formats import Formats
 from ..workers import TaskRunner
 from .care_team_editor import CareTeamEditor
 from .patient_conflict_dialog import KEEP_MINE, TAKE_THEIRS, PatientConflictDialog
@@ -64,10 +65,11 @@ class PatientRecordDialog(QDialog):
     """Open with a patient id to view/edit, or without one to register a new patient."""
 
     def __init__(self, context, patient_id: uuid.UUID | None = None, parent: QWidget | None = None,  # noqa: ANN001
-                 *, locale: str = "en_US") -> None:
+                 *, locale: str | None = None) -> None:
         super().__init__(parent)
         self._context, self._service, self._actor = context, context.services.patients, context.actor
-        self._locale, self._patient_id = locale, patient_id
+        self._formats = Formats(locale) if locale else context.formats  # `locale`: the caller knows it already
+        self._locale, self._patient_id = self._formats.locale, patient_id
         self.record: PatientRecord | None = None
         self._request_id = uuid.uuid4()
         self._duplicates_checked = False
@@ -182,8 +184,7 @@ class PatientRecordDialog(QDialog):
             return edit
         edit = QLineEdit()
         if kind == "date":
-            edit.setPlaceholderText(display_date_format(self._locale).replace("%d", "DD").replace("%m", "MM")
-                                    .replace("%Y", "YYYY"))
+            edit.setPlaceholderText(self._formats.qt_date.upper())  # DD.MM.YYYY: how dates are typed here
         return edit
 
     # --- showing -------------------------------------------------------------------------------
@@ -224,7 +225,8 @@ class PatientRecordDialog(QDialog):
                 parts.append(f"last glucose {h.last_glucose_mgdl:.0f} mg/dL")
             parts.append(f"{h.active_medications} active medication(s)")
         nxt = h.next_appointment_at
-        parts.append(f"next visit {format_date(nxt.date(), self._locale)}" if nxt else "no visit booked")
+        parts.append(f"next visit {self._formats.date(nxt.astimezone(self._context.zone).date())}" if nxt
+                     else "no visit booked")
         text = [html.escape(p) for p in parts]
         if h.adherence_30d is not None:  # clinicians only (the service leaves it out for reception)
             text.insert(len(text) - 1, _adherence_html(h.adherence_30d))
@@ -238,7 +240,7 @@ class PatientRecordDialog(QDialog):
         elif isinstance(widget, QPlainTextEdit):
             widget.setPlainText(value or "")
         elif FIELDS[name][1] == "date":
-            widget.setText(format_date(value, self._locale))
+            widget.setText(self._formats.date(value))
         elif name == "phone":
             widget.setText(format_phone(value))
         else:
@@ -274,7 +276,7 @@ class PatientRecordDialog(QDialog):
 
     def _shown(self, name: str, value: Any) -> Any:
         if FIELDS[name][1] == "date":
-            return format_date(value, self._locale)
+            return self._formats.date(value)
         if name == "phone":
             return format_phone(value)
         return value
@@ -323,7 +325,7 @@ class PatientRecordDialog(QDialog):
             if not hits:
                 self.save()
                 return
-            lines = "; ".join(f"{h.display_name}, born {format_date(h.date_of_birth, self._locale)}, MRN {h.mrn}"
+            lines = "; ".join(f"{h.display_name}, born {self._formats.date(h.date_of_birth)}, MRN {h.mrn}"
                               + (" (archived)" if h.archived else "") for h in hits[:5])
             self._show_banner(f"Possible duplicate{'s' if len(hits) > 1 else ''}: {lines}. "
                               "Open the existing record instead, or press “Register anyway”.")
@@ -379,7 +381,8 @@ class PatientRecordDialog(QDialog):
             self._show_banner("Something went wrong; nothing was saved. Your input is kept.", retry=True)
 
     def _resolve_conflict(self, exc: StaleRecord) -> None:
-        dialog = PatientConflictDialog(dict(exc.mine or {}), exc.theirs, self)
+        dialog = PatientConflictDialog(dict(exc.mine or {}), exc.theirs, self, formats=self._formats,
+                                       zone=self._context.zone)
         self.conflict_dialog = dialog
         dialog.finished.connect(lambda _: self._conflict_decided(dialog, exc))
         dialog.open()

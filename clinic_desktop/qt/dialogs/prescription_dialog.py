@@ -81,10 +81,11 @@ class PrescriptionDialog(QDialog):
         self.times = QLineEdit(DEFAULT_TIMES[1], placeholderText="HH:MM, HH:MM")
         self.every_n_hours = QSpinBox(minimum=1, maximum=12, value=8, suffix=" h")
         today = QDate(self._context.today())  # the clinic's today
-        self.start_date = QDateEdit(today, calendarPopup=True, displayFormat="dd MMM yyyy")
+        self.start_date = QDateEdit(today, calendarPopup=True)
         self.has_end = QCheckBox("Ends on")
-        self.end_date = QDateEdit(today.addDays(30), calendarPopup=True, displayFormat="dd MMM yyyy",
-                                  enabled=False)
+        self.end_date = QDateEdit(today.addDays(30), calendarPopup=True, enabled=False)
+        for edit in (self.start_date, self.end_date):
+            self._context.formats.set_edit_format(edit, self._context.formats.qt_date)
         self.has_end.toggled.connect(self.end_date.setEnabled)
         end_row = QHBoxLayout()
         end_row.addWidget(self.has_end)
@@ -125,7 +126,7 @@ class PrescriptionDialog(QDialog):
         self.form_box.setCurrentText(p.form or "")
         self.route.setCurrentText(p.route or "")
         self.frequency.setCurrentIndex(list(Frequency).index(p.frequency))
-        self.times.setText(", ".join(t.strftime("%H:%M") for t in p.times))
+        self.times.setText(", ".join(self._context.formats.time(t) for t in p.times))
         if p.every_n_hours:
             self.every_n_hours.setValue(p.every_n_hours)
         self.instructions.setPlainText(p.instructions or "")

@@ -26,6 +26,7 @@ class RescheduleDialog(QDialog):
         self.setWindowTitle(f"Move appointment — {appointment.patient_name}")
         self._context, self.appointment = context, appointment
         self._zone = ZoneInfo(context.session.clinic_timezone)
+        self._formats = formats = context.formats
         self._runner = TaskRunner(self)
         self.moved = None
         self.doctor = QComboBox()
@@ -33,8 +34,10 @@ class RescheduleDialog(QDialog):
             self.doctor.addItem(d.display_name, d.id)
         self.doctor.setCurrentIndex(max(0, index_of(self.doctor, appointment.doctor_id)))
         local = appointment.starts_at.astimezone(self._zone)
-        self.date = QDateEdit(QDate(local.year, local.month, local.day), calendarPopup=True, displayFormat="ddd dd MMM yyyy")
-        self.time = QTimeEdit(QTime(local.hour, local.minute), displayFormat="HH:mm")
+        self.date = QDateEdit(QDate(local.year, local.month, local.day), calendarPopup=True)
+        self.time = QTimeEdit(QTime(local.hour, local.minute))
+        formats.set_edit_format(self.date, formats.qt_weekday_date)
+        formats.set_edit_format(self.time, formats.qt_time)
         self.duration = QSpinBox(minimum=0, maximum=720, singleStep=5, suffix=" min", value=appointment.duration_minutes)
         self.override = QCheckBox("Move outside working hours")
         self.following = QCheckBox("Also move the following appointments of this series (same weekday shift and time)")
@@ -119,7 +122,7 @@ class RescheduleDialog(QDialog):
     def _offer(self, slots) -> None:  # noqa: ANN001
         self.slots.clear()
         for slot in slots:
-            item = QListWidgetItem(f"{slot.starts_at.astimezone(self._zone):%a %d %b %H:%M}")
+            item = QListWidgetItem(self._formats.weekday_instant(slot.starts_at, self._zone))
             item.setData(Qt.ItemDataRole.UserRole, slot.starts_at)
             self.slots.addItem(item)
         self.slots.setVisible(bool(slots))

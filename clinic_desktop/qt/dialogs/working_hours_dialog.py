@@ -28,17 +28,20 @@ from PySide6.QtWidgets import (
 from ...domain.appointment_rules import WEEKDAY_NAMES
 from ...domain.errors import DomainError
 from ...services.appointment_dto import WorkingBlock
+from ..formats import Formats
 from ..workers import TaskRunner
 
 
 class _DayRow:
     """Two optional blocks of one weekday."""
 
-    def __init__(self, grid: QGridLayout, row: int, weekday: int) -> None:
+    def __init__(self, grid: QGridLayout, row: int, weekday: int, formats: Formats) -> None:
         self.weekday = weekday
         self.on = [QCheckBox(WEEKDAY_NAMES[weekday - 1]), QCheckBox("and")]
-        self.start = [QTimeEdit(QTime(8, 0), displayFormat="HH:mm"), QTimeEdit(QTime(13, 0), displayFormat="HH:mm")]
-        self.end = [QTimeEdit(QTime(12, 0), displayFormat="HH:mm"), QTimeEdit(QTime(17, 0), displayFormat="HH:mm")]
+        self.start = [QTimeEdit(QTime(8, 0)), QTimeEdit(QTime(13, 0))]
+        self.end = [QTimeEdit(QTime(12, 0)), QTimeEdit(QTime(17, 0))]
+        for edit in self.start + self.end:
+            formats.set_edit_format(edit, formats.qt_time)
         for b in range(2):
             grid.addWidget(self.on[b], row, b * 3)
             grid.addWidget(self.start[b], row, b * 3 + 1)
@@ -63,13 +66,14 @@ class WorkingHoursDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Working hours and closed days")
         self._context, self._today = context, today or context.today()
+        self._formats = formats = context.formats
         self._runner, self._days_runner = TaskRunner(self), TaskRunner(self)
         self.doctor = QComboBox()
         for d in doctors:
             self.doctor.addItem(d.display_name, d.id)
         self.doctor.currentIndexChanged.connect(lambda _i: self.load_hours())
         grid = QGridLayout()
-        self.rows = [_DayRow(grid, i, i + 1) for i in range(7)]
+        self.rows = [_DayRow(grid, i, i + 1, formats) for i in range(7)]
         self.save_button = QPushButton("Save hours")
         self.save_button.clicked.connect(self.save_hours)
         self.message = QLabel()
@@ -80,7 +84,8 @@ class WorkingHoursDialog(QDialog):
         hl.addLayout(grid)
         hl.addWidget(self.save_button, alignment=Qt.AlignmentFlag.AlignRight)
         self.closed = QListWidget()
-        self.closed_date = QDateEdit(calendarPopup=True, displayFormat="ddd dd MMM yyyy")
+        self.closed_date = QDateEdit(calendarPopup=True)
+        formats.set_edit_format(self.closed_date, formats.qt_weekday_date)
         self.closed_date.setDate(QDate(self._today.year, self._today.month, self._today.day))
         self.closed_label = QLineEdit(placeholderText="e.g. Public holiday")
         add, remove = QPushButton("Add closed day"), QPushButton("Remove selected")
@@ -127,7 +132,7 @@ class WorkingHoursDialog(QDialog):
     def _show_closed(self, days) -> None:  # noqa: ANN001
         self.closed.clear()
         for d in days:
-            item = QListWidgetItem(f"{d.day:%a %d %b %Y} — {d.label}")
+            item = QListWidgetItem(f"{self._formats.weekday_date(d.day)} — {d.label}")
             item.setData(Qt.ItemDataRole.UserRole, d.day)
             self.closed.addItem(item)
 

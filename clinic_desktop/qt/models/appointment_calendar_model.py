@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from ...domain.appointment_rules import local_wall_time
 from ...services.appointment_dto import AppointmentDTO, CalendarView
+from ..formats import Formats
 
 SNAP_MINUTES = 5
 
@@ -38,8 +39,9 @@ class PlacedBlock:
 class CalendarLayout:
     """Columns and blocks of a CalendarView between `first_hour` and `last_hour` local time."""
 
-    def __init__(self, zone: str, *, first_hour: int = 7, last_hour: int = 20) -> None:
+    def __init__(self, zone: str, *, formats: Formats, first_hour: int = 7, last_hour: int = 20) -> None:
         self.zone = ZoneInfo(zone)
+        self.formats = formats
         self.first_hour, self.last_hour = first_hour, last_hour
         self.columns: list[CalendarColumn] = []
         self.blocks: list[PlacedBlock] = []
@@ -58,7 +60,7 @@ class CalendarLayout:
         doctor = view.doctors[0]
         closed = {c.day: c.label for c in view.closed_days}
         days = [week_start + timedelta(days=i) for i in range(7)]
-        self.columns = [CalendarColumn(doctor.id, d, f"{d:%a %d %b}", closed=closed.get(d)) for d in days]
+        self.columns = [CalendarColumn(doctor.id, d, self.formats.weekday_day_month(d), closed=closed.get(d)) for d in days]
         self._fill(view, show_closed_statuses)
 
     def _fill(self, view: CalendarView, show_closed_statuses: bool) -> None:

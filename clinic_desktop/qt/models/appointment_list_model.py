@@ -10,6 +10,7 @@ from PySide6.QtGui import QColor
 from ...domain.appointment_rules import STATUS_LABELS
 from ...domain.enums import AppointmentReason, AppointmentStatus
 from ...services.appointment_dto import AppointmentDTO
+from ..formats import Formats
 from .glucose_table_model import Column, DtoTableModel
 
 COL_WHEN, COL_DOCTOR, COL_PATIENT, COL_MRN, COL_REASON, COL_DURATION, COL_STATUS, COL_CHECKLIST = range(8)
@@ -39,12 +40,13 @@ def status_fill(status: AppointmentStatus) -> QColor:
 class AppointmentListModel(DtoTableModel[AppointmentDTO]):
     """One row per appointment; times shown in the clinic's zone, sorted through SortKeyProxy."""
 
-    def __init__(self, zone: tzinfo | str = "UTC", parent=None, *, with_date: bool = True) -> None:  # noqa: ANN001
+    def __init__(self, zone: tzinfo | str = "UTC", parent=None, *, formats: Formats,  # noqa: ANN001
+                 with_date: bool = True) -> None:
         super().__init__(parent)
         self._zone = zone if isinstance(zone, tzinfo) else ZoneInfo(zone)
-        fmt = "%a %d %b %Y %H:%M" if with_date else "%H:%M"
+        when = formats.weekday_instant if with_date else formats.clock_time
         self.columns = [
-            Column("When", lambda r: f"{r.starts_at.astimezone(self._zone):{fmt}}", lambda r: r.starts_at.timestamp()),
+            Column("When", lambda r: when(r.starts_at, self._zone), lambda r: r.starts_at.timestamp()),
             Column("Doctor", lambda r: r.doctor_name, lambda r: r.doctor_name.casefold()),
             Column("Patient", lambda r: r.patient_name, lambda r: r.patient_name.casefold()),
             Column("MRN", lambda r: r.patient_mrn, lambda r: r.patient_mrn),

@@ -14,6 +14,7 @@ from datetime import tzinfo
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Signal
 
 from ...services.medication_dto import DoseCounts, DoseCursor, DoseFilter, DosePage
+from ..formats import Formats
 from ..workers import TaskRunner
 from .dose_table_model import DoseTableModel
 
@@ -28,8 +29,9 @@ class DosePageModel(DoseTableModel):
     load_failed = Signal(object)  # the exception
     loaded = Signal()  # a page arrived
 
-    def __init__(self, fetch: PageFetcher, zone: tzinfo, parent=None, *, page_size: int = 200) -> None:  # noqa: ANN001
-        super().__init__(zone, parent)
+    def __init__(self, fetch: PageFetcher, zone: tzinfo, parent=None, *, formats: Formats,  # noqa: ANN001
+                 page_size: int = 200) -> None:
+        super().__init__(zone, parent, formats=formats)
         self._fetch = fetch
         self.page_size = page_size
         self.runner = TaskRunner(self)

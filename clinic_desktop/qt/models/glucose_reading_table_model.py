@@ -10,6 +10,7 @@ from ...domain.enums import EmergencyKind, EmergencyState, GlucoseUnit, ReadingF
 from ...domain.units import format_glucose
 from ...services.glucose_dto import EmergencyEventDTO, ReadingDTO
 from ..charts import chart_style as style
+from ..formats import Formats
 from .glucose_table_model import Column, DtoTableModel
 
 COL_TIME, COL_VALUE, COL_SOURCE, COL_CONTEXT, COL_NOTE = range(5)
@@ -32,9 +33,10 @@ def _value_text(row: ReadingDTO, unit: GlucoseUnit) -> str:
 class GlucoseReadingTableModel(DtoTableModel[ReadingDTO]):
     """Readings, newest first as delivered; values in the patient's unit, coloured by range."""
 
-    def __init__(self, zone: tzinfo, unit: GlucoseUnit = GlucoseUnit.MG_DL, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, zone: tzinfo, unit: GlucoseUnit = GlucoseUnit.MG_DL, parent=None, *,  # noqa: ANN001
+                 formats: Formats) -> None:
         super().__init__(parent)
-        self._zone, self._unit = zone, unit
+        self._zone, self._unit, self._formats = zone, unit, formats
         self.columns = [
             Column("Time", lambda r: self._when(r.recorded_at), lambda r: r.recorded_at.timestamp()),
             Column("Glucose", lambda r: _value_text(r, self._unit), lambda r: r.value_mgdl, True,
@@ -50,17 +52,18 @@ class GlucoseReadingTableModel(DtoTableModel[ReadingDTO]):
             self.dataChanged.emit(self.index(0, COL_VALUE), self.index(len(self._rows) - 1, COL_VALUE))
 
     def _when(self, moment: datetime) -> str:
-        return moment.astimezone(self._zone).strftime("%a %d %b %Y %H:%M")
+        return self._formats.weekday_instant(moment, self._zone)
 
 
 class EmergencyEventTableModel(DtoTableModel[EmergencyEventDTO]):
     """Active (and escalated) hypo/hyperglycaemia events."""
 
-    def __init__(self, zone: tzinfo, unit_of: dict | None = None, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, zone: tzinfo, unit_of: dict | None = None, parent=None, *,  # noqa: ANN001
+                 formats: Formats) -> None:
         super().__init__(parent)
         self._zone = zone
         self._unit_of = unit_of if unit_of is not None else {}
-        when = lambda m: "ongoing" if m is None else m.astimezone(self._zone).strftime("%d %b %Y %H:%M")  # noqa: E731
+        when = lambda m: formats.instant(m, self._zone, "ongoing")  # noqa: E731
         self.columns = [
             Column("Patient", lambda r: r.patient_name, lambda r: r.patient_name.casefold()),
             Column("Event", lambda r: "Hypoglycaemia" if r.kind == EmergencyKind.HYPO else "Hyperglycaemia",

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
-from ...domain import patient_rules
 from ...services.patient_dto import PatientFilters, PatientPage, PatientRow, PatientSort
+from ..formats import Formats
 from ..workers import TaskRunner
 
 COL_MRN, COL_NAME, COL_BORN, COL_TYPE, COL_DOCTOR, COL_LAST_VISIT, COL_NEXT, COL_GLUCOSE, COL_RISK = range(9)
@@ -50,12 +49,13 @@ class PatientTableModel(QAbstractTableModel):
     first_page_loaded = Signal()
 
     def __init__(
-        self, fetch: PageFetcher, *, locale: str = "en_US", timezone: str = "UTC", page_size: int = 200,
-        max_cached_pages: int = 10, parent=None,  # noqa: ANN001
+        self, fetch: PageFetcher, *, locale: str = "en_US", formats: Formats | None = None, timezone: str = "UTC",
+        page_size: int = 200, max_cached_pages: int = 10, parent=None,  # noqa: ANN001
     ) -> None:
+        """Dates read as `formats` says (or, given only `locale`, as `Formats(locale)` does)."""
         super().__init__(parent)
         self._fetch = fetch
-        self._locale, self._zone = locale, ZoneInfo(timezone)
+        self._formats, self._zone = formats or Formats(locale), ZoneInfo(timezone)
         self.page_size, self.max_cached_pages = page_size, max(2, max_cached_pages)
         self._append_runner, self._reload_runner = TaskRunner(self), TaskRunner(self)
         self.sort_order, self.filters = PatientSort.NAME, PatientFilters()
@@ -72,7 +72,7 @@ class PatientTableModel(QAbstractTableModel):
 
     def set_locale(self, locale: str) -> None:
         """Dates are shown the clinic's way (known only after the first background call)."""
-        self._locale = locale
+        self._formats = Formats(locale)
         if self._rows:
             self.dataChanged.emit(self.index(0, 0), self.index(self._rows - 1, len(HEADERS) - 1))
 
@@ -212,24 +212,18 @@ class PatientTableModel(QAbstractTableModel):
         if column == COL_NAME:
             return row.display_name + (" (archived)" if row.archived else "")
         if column == COL_BORN:
-            return f"{patient_rules.format_date(row.date_of_birth, self._locale)} ({row.age})"
+            return f"{self._formats.date(row.date_of_birth)} ({row.age})"
         if column == COL_TYPE:
             return row.diabetes_type.label if row.diabetes_type else "—"
         if column == COL_DOCTOR:
             return row.doctor_name or "—"
         if column == COL_LAST_VISIT:
-            return patient_rules.format_date(row.last_visit_on, self._locale) or "never"
+            return self._formats.date(row.last_visit_on, "never")
         if column == COL_NEXT:
-            return self._when(row.next_appointment_at) or "none booked"
+            return self._formats.instant(row.next_appointment_at, self._zone, "none booked")
         if column == COL_GLUCOSE:
             return "—" if row.last_glucose_mgdl is None else f"{row.last_glucose_mgdl:.0f} mg/dL"
         return row.risk or ""
-
-    def _when(self, moment: datetime | None) -> str:
-        if moment is None:
-            return ""
-        local = moment.astimezone(self._zone)
-        return f"{patient_rules.format_date(local.date(), self._locale)} {local:%H:%M}"
 
     @staticmethod
     def _sort_value(row: PatientRow, column: int) -> Any:

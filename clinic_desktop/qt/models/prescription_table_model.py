@@ -6,6 +6,7 @@ from PySide6.QtGui import QColor
 
 from ...domain.enums import MedicationState
 from ...services.medication_dto import PrescriptionDTO
+from ..formats import Formats
 from .glucose_table_model import Column, DtoTableModel
 
 COL_DRUG, COL_FREQUENCY, COL_TIMES, COL_START, COL_END, COL_STATE, COL_PRESCRIBER, COL_NOTE = range(8)
@@ -25,15 +26,15 @@ def _note(p: PrescriptionDTO) -> str:
 class PrescriptionTableModel(DtoTableModel[PrescriptionDTO]):
     """One row per prescription; discontinued rows greyed, paused rows amber."""
 
-    def __init__(self, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, parent=None, *, formats: Formats) -> None:  # noqa: ANN001
         super().__init__(parent)
         state_bg = lambda p: _STATE_COLOURS.get(p.state)  # noqa: E731
         self.columns = [
             Column("Drug", lambda p: p.summary, lambda p: p.summary.casefold(), background=state_bg),
             Column("Frequency", _frequency, lambda p: p.frequency.value),
-            Column("Times", lambda p: ", ".join(t.strftime("%H:%M") for t in p.times) or "—", lambda p: p.times),
-            Column("Start", lambda p: p.start_date.strftime("%d %b %Y"), lambda p: p.start_date),
-            Column("End", lambda p: p.end_date.strftime("%d %b %Y") if p.end_date else "—", lambda p: p.end_date),
+            Column("Times", lambda p: ", ".join(formats.time(t) for t in p.times) or "—", lambda p: p.times),
+            Column("Start", lambda p: formats.date(p.start_date), lambda p: p.start_date),
+            Column("End", lambda p: formats.date(p.end_date, "—"), lambda p: p.end_date),
             Column("State", lambda p: p.state.value.capitalize(), lambda p: p.state.value, background=state_bg),
             Column("Prescriber", lambda p: p.prescriber_name or "—", lambda p: p.prescriber_name),
             Column("Instructions / reason", _note, _note, tooltip=lambda p: _note(p) or None),

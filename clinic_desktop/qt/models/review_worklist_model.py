@@ -12,6 +12,7 @@ from ...services.glucose_dto import WORKLIST_ADHERENCE_DAYS as ADHERENCE_DAYS
 from ...services.glucose_dto import WorklistRow
 from ...services.medication_dto import ADHERENCE_ATTENTION_PERCENT
 from ..charts.chart_style import clinic_zone
+from ..formats import Formats
 from .glucose_table_model import Column, DtoTableModel
 
 ALERT = QColor("#ffcdd2")
@@ -46,14 +47,16 @@ def _adherence_key(row: WorklistRow) -> float | None:
 class ReviewWorklistModel(DtoTableModel[WorklistRow]):
     """One row per patient needing review; sort through a SortKeyProxy."""
 
-    def __init__(self, zone: tzinfo | str | None, clock: Clock, parent: QObject | None = None) -> None:
+    def __init__(self, zone: tzinfo | str | None, clock: Clock, parent: QObject | None = None, *,
+                 formats: Formats) -> None:
         super().__init__(parent)
         self._zone = zone if isinstance(zone, tzinfo) else clinic_zone(zone)
+        self._formats = formats
         self._now = clock.now
         self.columns = self._build_columns()
 
     def _when(self, moment: datetime | None, never: str) -> str:
-        return never if moment is None else moment.astimezone(self._zone).strftime("%d %b %Y %H:%M")
+        return self._formats.instant(moment, self._zone, never)
 
     def _review_overdue(self, row: WorklistRow) -> QColor | None:
         if row.last_reviewed_at is None:

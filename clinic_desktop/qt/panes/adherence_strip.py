@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ...services.medication_dto import DayMark
+from ..formats import Formats
 
 MARK_COLOURS = {
     DayMark.ALL_TAKEN: QColor("#43a047"), DayMark.SOME_MISSED: QColor("#fbc02d"),
@@ -24,8 +25,9 @@ LABEL_WIDTH, CELL, GAP, HEADER = 190, 22, 3, 18
 class AdherenceStrip(QWidget):
     """Paints rows of (label, marks) against a shared list of days; tooltips name day and outcome."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, formats: Formats) -> None:
         super().__init__(parent)
+        self._formats = formats
         self._days: list[date] = []
         self._rows: list[tuple[str, tuple[DayMark, ...]]] = []
         self.setMouseTracking(True)
@@ -53,7 +55,7 @@ class AdherenceStrip(QWidget):
             return
         for col, day in enumerate(self._days):
             rect = self._cell(0, col).adjusted(-4, -HEADER, 4, 0)
-            painter.drawText(QRectF(rect.x(), 0, rect.width(), HEADER), Qt.AlignmentFlag.AlignCenter, day.strftime("%d"))
+            painter.drawText(QRectF(rect.x(), 0, rect.width(), HEADER), Qt.AlignmentFlag.AlignCenter, f"{day.day:02d}")  # the day of the month; the tooltip names the date
         for row, (label, marks) in enumerate(self._rows):
             painter.setPen(QPen(self.palette().text().color()))
             painter.drawText(QRectF(0, HEADER + row * (CELL + GAP), LABEL_WIDTH - 6, CELL),
@@ -70,6 +72,6 @@ class AdherenceStrip(QWidget):
         for row, (label, marks) in enumerate(self._rows):
             for col, mark in enumerate(marks):
                 if self._cell(row, col).contains(pos):
-                    self.setToolTip(f"{label}\n{self._days[col].strftime('%a %d %b')}: {MARK_TEXT[mark]}")
+                    self.setToolTip(f"{label}\n{self._formats.weekday_date(self._days[col])}: {MARK_TEXT[mark]}")
                     return
         self.setToolTip("")

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from ...services.audit_service import AuditEntry
 from ..app_context import AppContext
+from ..formats import Formats
 from ..models.glucose_table_model import Column, DtoTableModel
 from ..widgets.patient_picker import PatientPicker
 from ..workers import TaskRunner
@@ -32,10 +33,11 @@ PAGE = 200
 
 
 class AuditEntryModel(DtoTableModel[AuditEntry]):
-    def __init__(self, zone: ZoneInfo, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, zone: ZoneInfo, parent=None, *, formats: Formats) -> None:  # noqa: ANN001
         super().__init__(parent)
         self.columns = [
-            Column("When", lambda e: e.occurred_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")),
+            # Seconds matter in an audit trail (the order of a burst of events).
+            Column("When", lambda e: formats.instant(e.occurred_at, zone, seconds=True), lambda e: e.occurred_at),
             Column("Staff", lambda e: e.staff_name or "—"),
             Column("Action", lambda e: e.action),
             Column("Patient", lambda e: e.patient_name or "—"),
@@ -67,10 +69,11 @@ class AuditViewerPane(QWidget):
         self.since, self.until = QDateEdit(today.addDays(-30)), QDateEdit(today)
         for edit in (self.since, self.until):
             edit.setCalendarPopup(True)
+            context.formats.set_edit_format(edit, context.formats.qt_date)
         self.search_button, self.more_button = QPushButton("Show"), QPushButton("Load older")
         self.search_button.clicked.connect(self.search)
         self.more_button.clicked.connect(self.load_more)
-        self.model = AuditEntryModel(self._zone, self)
+        self.model = AuditEntryModel(self._zone, self, formats=context.formats)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)

@@ -12,6 +12,7 @@ from ...domain.appointment_rules import STATUS_CAPABILITY, STATUS_LABELS, TRANSI
 from ...domain.enums import AppointmentStatus as S
 from ...domain.enums import Role
 from ...domain.permissions import Capability, allows
+from ..formats import Formats
 from ..models.appointment_list_model import REASON_LABELS, STATUS_COLOURS
 
 ACTIONS = (("Confirm", S.CONFIRMED), ("Check in", S.CHECKED_IN), ("Complete", S.COMPLETED),
@@ -24,9 +25,9 @@ class CalendarDetailPanel(QWidget):
     status_requested = Signal(object, object)
     move_requested = Signal(object)
 
-    def __init__(self, zone: str, role: Role, parent: QWidget | None = None) -> None:
+    def __init__(self, zone: str, role: Role, parent: QWidget | None = None, *, formats: Formats) -> None:
         super().__init__(parent)
-        self._zone, self._role = ZoneInfo(zone), role
+        self._zone, self._role, self._formats = ZoneInfo(zone), role, formats
         self.appointment = None
         self.title = QLabel("No appointment selected")
         self.title.setWordWrap(True)
@@ -67,10 +68,12 @@ class CalendarDetailPanel(QWidget):
             self.body.setText("Click an appointment to see it, or click free time to book.")
             self.history.setText("")
         else:
-            start, end = appt.starts_at.astimezone(self._zone), appt.ends_at.astimezone(self._zone)
+            f, zone = self._formats, self._zone
+            day = f.weekday_date(appt.starts_at.astimezone(zone).date())
+            span = f"{f.clock_time(appt.starts_at, zone)}–{f.clock_time(appt.ends_at, zone)}"
             fill, border = STATUS_COLOURS[appt.status]
             self.title.setText(appt.patient_name)
-            lines = [f"MRN {appt.patient_mrn}", f"{start:%a %d %b %Y}, {start:%H:%M}–{end:%H:%M} ({appt.duration_minutes} min)",
+            lines = [f"MRN {appt.patient_mrn}", f"{day}, {span} ({appt.duration_minutes} min)",
                      appt.doctor_name, REASON_LABELS[appt.reason],
                      f"<span style='background:{fill}; border:1px solid {border}'>&nbsp;{STATUS_LABELS[appt.status]}&nbsp;</span>"]
             if appt.cancel_reason:
@@ -89,7 +92,7 @@ class CalendarDetailPanel(QWidget):
                               and allows(self._role, STATUS_CAPABILITY[status]))
 
     def show_history(self, changes) -> None:  # noqa: ANN001
-        rows = [f"{c.changed_at.astimezone(self._zone):%d %b %H:%M} {c.changed_by}: "
+        rows = [f"{self._formats.instant(c.changed_at, self._zone)} {c.changed_by}: "
                 f"{STATUS_LABELS[c.from_status] if c.from_status else 'booked'} → {STATUS_LABELS[c.to_status]}"
                 for c in changes]
         self.history.setText("\n".join(rows))

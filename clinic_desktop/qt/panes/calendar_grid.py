@@ -244,9 +244,9 @@ class CalendarGrid(QWidget):
 
     def block_lines(self, a, fit: int) -> list[str]:  # noqa: ANN001 - AppointmentDTO
         """Patient, reason, duration and status, folded into the lines that fit the block."""
-        local = a.starts_at.astimezone(self.layout_model.zone)
+        lm = self.layout_model
         status = STATUS_LABELS[a.status] + (f" · checklist {len(a.checklist)}" if a.checklist else "")
-        head = f"{local:%H:%M} {a.patient_name}"
+        head = f"{lm.formats.clock_time(a.starts_at, lm.zone)} {a.patient_name}"
         what = f"{REASON_LABELS[a.reason]} · {a.duration_minutes} min"
         if fit >= 3:
             return [head, what, status]
@@ -268,7 +268,7 @@ class CalendarGrid(QWidget):
         p.drawRoundedRect(QRectF(GUTTER_PX + column * width + 3, top, width - 6, bottom - top), 4, 4)
         p.setPen(QColor("#1b1b1b"))
         p.drawText(QRectF(GUTTER_PX + column * width + 8, top + 2, width - 12, 16), Qt.AlignmentFlag.AlignLeft,
-                   f"{start.astimezone(lm.zone):%H:%M}–{end.astimezone(lm.zone):%H:%M}")
+                   f"{lm.formats.clock_time(start, lm.zone)}–{lm.formats.clock_time(end, lm.zone)}")
 
     def _paint_now(self, p: QPainter) -> None:
         lm, now = self.layout_model, self._clock.now()

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QAbstractItemView, QComboBox, QDateEdit, QHBoxLayo
 from ...domain.appointment_rules import STATUS_LABELS
 from ...domain.enums import AppointmentReason, AppointmentStatus
 from ...services.appointment_dto import AppointmentFilter
+from ..formats import Formats
 from ..models.appointment_list_model import REASON_LABELS, AppointmentListModel
 from ..models.glucose_table_model import ROW_ROLE, SortKeyProxy
 
@@ -20,9 +21,9 @@ class AppointmentTable(QTableView):
 
     selected = Signal(object)
 
-    def __init__(self, zone: str, *, with_date: bool, parent: QWidget | None = None) -> None:
+    def __init__(self, zone: str, *, formats: Formats, with_date: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.model_ = AppointmentListModel(zone, self, with_date=with_date)
+        self.model_ = AppointmentListModel(zone, self, formats=formats, with_date=with_date)
         self.proxy = SortKeyProxy(self)
         self.proxy.setSourceModel(self.model_)
         self.setModel(self.proxy)
@@ -53,7 +54,7 @@ class CalendarListView(QWidget):
 
     filter_changed = Signal()
 
-    def __init__(self, zone: str, parent: QWidget | None = None) -> None:
+    def __init__(self, zone: str, parent: QWidget | None = None, *, formats: Formats) -> None:
         super().__init__(parent)
         self.doctor = QComboBox()
         self.doctor.addItem("All doctors", None)
@@ -65,9 +66,10 @@ class CalendarListView(QWidget):
         self.reason.addItem("Any reason", None)
         for r in AppointmentReason:
             self.reason.addItem(REASON_LABELS[r], r)
-        self.first = QDateEdit(calendarPopup=True, displayFormat="dd MMM yyyy")
-        self.last = QDateEdit(calendarPopup=True, displayFormat="dd MMM yyyy")
-        self.table = AppointmentTable(zone, with_date=True)
+        self.first, self.last = QDateEdit(calendarPopup=True), QDateEdit(calendarPopup=True)
+        for edit in (self.first, self.last):
+            formats.set_edit_format(edit, formats.qt_date)
+        self.table = AppointmentTable(zone, formats=formats, with_date=True)
         self.count = QLabel()
         row = QHBoxLayout()
         for w in (self.doctor, self.status, self.reason, QLabel("from"), self.first, QLabel("to"), self.last, self.count):

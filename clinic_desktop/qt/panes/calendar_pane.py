@@ -54,6 +54,7 @@ class CalendarPane(QWidget):
         self._service = context.services.appointments
         self._zone_name = context.session.clinic_timezone
         self._zone = ZoneInfo(self._zone_name)
+        self._formats = context.formats
         self._clock = context.clock
         self.day: date = context.today()
         self.doctors: tuple = ()
@@ -79,7 +80,8 @@ class CalendarPane(QWidget):
             bar.addWidget(button)
         self.mode_buttons.idClicked.connect(self.set_mode)
         self.prev_button, self.today_button, self.next_button = QPushButton("◀"), QPushButton("Today"), QPushButton("▶")
-        self.date_edit = QDateEdit(calendarPopup=True, displayFormat="ddd dd MMM yyyy")
+        self.date_edit = QDateEdit(calendarPopup=True)
+        self._formats.set_edit_format(self.date_edit, self._formats.qt_weekday_date)
         self.week_doctor = QComboBox()
         self.show_closed = QCheckBox("Show cancelled and no-shows")
         self.new_button = QPushButton("New booking…")
@@ -105,12 +107,13 @@ class CalendarPane(QWidget):
         self.banner = QLabel()
         self.banner.setWordWrap(True)
         self.banner.hide()
-        self.day_layout, self.week_layout = CalendarLayout(self._zone_name), CalendarLayout(self._zone_name)
+        self.day_layout = CalendarLayout(self._zone_name, formats=self._formats)
+        self.week_layout = CalendarLayout(self._zone_name, formats=self._formats)
         self.day_grid = CalendarGrid(self.day_layout, self._clock)
         self.week_grid = CalendarGrid(self.week_layout, self._clock)
-        self.list_view = CalendarListView(self._zone_name)
+        self.list_view = CalendarListView(self._zone_name, formats=self._formats)
         self.list_view.filter_changed.connect(self.refresh)
-        self.reception = AppointmentTable(self._zone_name, with_date=False)
+        self.reception = AppointmentTable(self._zone_name, formats=self._formats, with_date=False)
         self.stack = QStackedWidget()
         self.scrolls: list[QScrollArea] = []
         for grid in (self.day_grid, self.week_grid):
@@ -130,7 +133,7 @@ class CalendarPane(QWidget):
         self.stack.addWidget(self.reception)
         for table in (self.list_view.table, self.reception):
             table.selected.connect(self._select)
-        self.detail = CalendarDetailPanel(self._zone_name, self._context.actor.role)
+        self.detail = CalendarDetailPanel(self._zone_name, self._context.actor.role, formats=self._formats)
         self.detail.status_requested.connect(self.request_status)
         self.detail.move_requested.connect(self.open_reschedule)
         for grid in (self.day_grid, self.week_grid):
@@ -375,7 +378,7 @@ class CalendarPane(QWidget):
 
     def _show_error(self, exc: BaseException) -> None:
         if isinstance(exc, SlotTaken) and exc.next_slots:
-            times = ", ".join(f"{s.starts_at.astimezone(self._zone):%a %H:%M}" for s in exc.next_slots[:5])
+            times = ", ".join(self._formats.weekday_instant(s.starts_at, self._zone) for s in exc.next_slots[:5])
             text = f"{exc.message} Next free: {times}."
         elif isinstance(exc, ValidationError):
             text = " ".join(p.message for p in exc.problems)

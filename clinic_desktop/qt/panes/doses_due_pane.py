@@ -41,7 +41,7 @@ class DosesDuePane(QWidget):
         service, actor = self._service, context.actor
         self.model = DosePageModel(
             lambda where, after, limit: service.doses_due_page(actor, where=where, after=after, limit=limit),
-            ZoneInfo(context.session.clinic_timezone), self, page_size=page_size)
+            ZoneInfo(context.session.clinic_timezone), self, formats=context.formats, page_size=page_size)
         self._runner = self.model.runner
         self.model.loaded.connect(self._loaded)
         self.model.load_failed.connect(self._failed)

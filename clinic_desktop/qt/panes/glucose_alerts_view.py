@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from ...domain.permissions import Capability
 from ...services.glucose_dto import EmergencyEventDTO
 from ..charts.chart_style import clinic_zone
+from ..formats import Formats
 from ..models.glucose_reading_table_model import EV_STARTED, EmergencyEventTableModel
 from ..models.glucose_table_model import ROW_ROLE, SortKeyProxy
 from ..workers import TaskRunner
@@ -39,7 +40,7 @@ class GlucoseAlertsView(QWidget):
     """Table of active events plus the two actions; `load(patient_id)` refreshes it."""
 
     def __init__(self, gateway: GlucoseGateway, zone_name: str | None, parent: QWidget | None = None,
-                 *, ask_note: Callable[[str], str | None] | None = None) -> None:
+                 *, formats: Formats, ask_note: Callable[[str], str | None] | None = None) -> None:
         super().__init__(parent)
         self._gateway = gateway
         self._patient_id: uuid.UUID | None = None
@@ -47,7 +48,7 @@ class GlucoseAlertsView(QWidget):
         self._action_runner = TaskRunner(self)
         self._ask_note = ask_note or self._ask_note_dialog
         self.units: dict = {}
-        self.model = EmergencyEventTableModel(clinic_zone(zone_name), self.units, self)
+        self.model = EmergencyEventTableModel(clinic_zone(zone_name), self.units, self, formats=formats)
         proxy = SortKeyProxy(self)
         proxy.setSourceModel(self.model)
         self.proxy = proxy

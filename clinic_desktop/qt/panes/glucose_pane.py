@@ -54,6 +54,7 @@ class GlucosePane(QWidget):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._context = context
+        self.formats = context.formats
         self._zone_name = context.session.clinic_timezone
         self.zone = clinic_zone(self._zone_name)
         self.gateway = GlucoseGateway(context.services, context.actor)
@@ -69,7 +70,7 @@ class GlucosePane(QWidget):
         self.chooser = GlucosePatientChooser(self.gateway.search_patients, self)
         self.chooser.patient_chosen.connect(self.open_patient)
         self.chooser.search_failed.connect(lambda text: self._set_status(f"Patient search failed: {text}", error=True))
-        self.window_selector = GlucoseWindowSelector(self.zone, self._context.clock, self)
+        self.window_selector = GlucoseWindowSelector(self.zone, self._context.clock, self, formats=self.formats)
         self.window_selector.window_changed.connect(lambda _s, _e: self.load_overview(reset_view=True))
         self.reset_zoom_button = QPushButton("Whole window", self)
         self.reset_zoom_button.setToolTip("Zoom the trend back out to the whole window")
@@ -87,7 +88,7 @@ class GlucosePane(QWidget):
             top.addWidget(button)
         self.header = QLabel("Choose a patient to review their glucose.", self)
         self.header.setTextFormat(Qt.TextFormat.RichText)
-        self.trend = GlucoseTrendChart(self.zone, self)
+        self.trend = GlucoseTrendChart(self.zone, self, formats=self.formats)
         self.trend.range_requested.connect(self._on_range_requested)
         self.reset_zoom_button.clicked.connect(self.trend.reset_view)
         trend_page = QWidget(self)
@@ -99,9 +100,9 @@ class GlucosePane(QWidget):
         hint.addWidget(self.reset_zoom_button)
         trend_layout.addLayout(hint)
         self.agp = AgpChart(self)
-        self.overlay = DailyOverlayChart(self)
-        self.readings = GlucoseReadingsView(self.gateway, self.zone, self._context.clock, self)
-        self.alerts = GlucoseAlertsView(self.gateway, self._zone_name, self)
+        self.overlay = DailyOverlayChart(self, formats=self.formats)
+        self.readings = GlucoseReadingsView(self.gateway, self.zone, self._context.clock, self, formats=self.formats)
+        self.alerts = GlucoseAlertsView(self.gateway, self._zone_name, self, formats=self.formats)
         self.tabs = QTabWidget(self)
         self.tabs.addTab(trend_page, "Trend")
         self.tabs.addTab(self.agp, "AGP (by time of day)")
@@ -234,5 +235,6 @@ class GlucosePane(QWidget):
             patient_name=self.patient.name, mrn=self.patient.mrn, unit=self.unit, clinic_name=self._context.session.clinic_name,
             zone=self.zone, start=start, end=end - timedelta(seconds=1), metrics=self.overview.metrics,
             agp=self.overview.agp, overlays=self.overview.overlays, generated_at=self._context.now(),
+            formats=self.formats,
         ))
         self._set_status(f"AGP report saved to {path}.")

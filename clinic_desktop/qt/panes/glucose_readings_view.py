@@ -22,6 +22,7 @@ from ...domain.clock import Clock
 from ...domain.permissions import Capability
 from ...services.glucose_dto import ReadingDTO
 from ..dialogs.glucose_reading_dialog import GlucoseReadingDialog
+from ..formats import Formats
 from ..models.glucose_reading_table_model import (
     COL_NOTE,
     COL_TIME,
@@ -39,12 +40,13 @@ LIST_SPAN = timedelta(days=30)
 class GlucoseReadingsView(QWidget):
     """Sortable readings of the window's last 30 days; "Add fingerstick reading…" opens the dialog."""
 
-    def __init__(self, gateway: GlucoseGateway, zone: tzinfo, clock: Clock, parent: QWidget | None = None) -> None:
+    def __init__(self, gateway: GlucoseGateway, zone: tzinfo, clock: Clock, parent: QWidget | None = None, *,
+                 formats: Formats) -> None:
         super().__init__(parent)
-        self._gateway, self._zone, self._clock = gateway, zone, clock
+        self._gateway, self._zone, self._clock, self._formats = gateway, zone, clock, formats
         self._patient: PatientChoice | None = None
         self._runner = TaskRunner(self)
-        self.model = GlucoseReadingTableModel(zone, parent=self)
+        self.model = GlucoseReadingTableModel(zone, parent=self, formats=formats)
         self.proxy = SortKeyProxy(self)
         self.proxy.setSourceModel(self.model)
         self.table = QTableView(self)
@@ -84,7 +86,8 @@ class GlucoseReadingsView(QWidget):
 
     def _on_loaded(self, rows: list[ReadingDTO], start: datetime, end: datetime) -> None:
         self.model.set_rows(rows)
-        span = f"{start.astimezone(self._zone):%d %b %Y} – {end.astimezone(self._zone):%d %b %Y}"
+        day = lambda m: self._formats.date(m.astimezone(self._zone).date())  # noqa: E731
+        span = f"{day(start)} – {day(end)}"
         self.status.setText(f"{len(rows):,} readings, {span}.")
 
     def _on_error(self, exc: BaseException) -> None:
@@ -95,7 +98,7 @@ class GlucoseReadingsView(QWidget):
         assert patient is not None
         save = lambda f: self._gateway.add_reading(patient.id, **f)  # noqa: E731
         self.last_dialog = GlucoseReadingDialog(patient_label=patient.label, unit=patient.unit, zone=self._zone,
-                                                save=save, clock=self._clock, parent=self)
+                                                save=save, clock=self._clock, formats=self._formats, parent=self)
         return self.last_dialog
 
     def open_entry_dialog(self) -> None:

@@ -20,6 +20,7 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from ..charts.chart_style import clinic_zone
+from ..formats import Formats
 from ..workers import TaskRunner
 from ..error_messages import describe_error
 
@@ -52,9 +53,10 @@ class GlucoseStorageHealthView(QWidget):
 
     title = "Glucose storage health"
 
-    def __init__(self, fetch: Callable[[], Any], zone: tzinfo | str | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, fetch: Callable[[], Any], zone: tzinfo | str | None = None, parent: QWidget | None = None, *,
+                 formats: Formats) -> None:
         super().__init__(parent)
-        self._fetch = fetch
+        self._fetch, self._formats = fetch, formats
         self._zone = zone if isinstance(zone, tzinfo) else clinic_zone(zone)
         self._runner = TaskRunner(self)
         self.summary = QLabel(self)
@@ -87,7 +89,7 @@ class GlucoseStorageHealthView(QWidget):
         self.summary.setText(f"<span style='color:#c62828'>{html.escape(describe_error(exc, 'read the storage state'))}</span>")
 
     def _when(self, moment: datetime | None) -> str:
-        return "—" if moment is None else moment.astimezone(self._zone).strftime("%d %b %Y %H:%M")
+        return self._formats.instant(moment, self._zone, "—")
 
     def show_snapshot(self, snapshot: Any) -> None:
         """Fill the view from a snapshot (fields: timescale_active, version, chunks, compressed_chunks,

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QWidget
 
 from ...domain.clock import Clock
 from ..charts.chart_style import clinic_zone
+from ..formats import Formats
 
 PRESETS: list[tuple[str, timedelta | None]] = [
     ("Last 24 hours", timedelta(days=1)),
@@ -39,9 +40,11 @@ class GlucoseWindowSelector(QWidget):
 
     window_changed = Signal(object, object)
 
-    def __init__(self, zone: tzinfo | str | None, clock: Clock, parent: QWidget | None = None) -> None:
+    def __init__(self, zone: tzinfo | str | None, clock: Clock, parent: QWidget | None = None, *,
+                 formats: Formats) -> None:
         super().__init__(parent)
         self._zone = zone if isinstance(zone, tzinfo) else clinic_zone(zone)
+        self._formats = formats
         self._clock = clock
         self.combo = QComboBox(self)
         for text, _ in PRESETS:
@@ -53,7 +56,7 @@ class GlucoseWindowSelector(QWidget):
         self.to_edit = QDateEdit(today, self)
         for edit in (self.from_edit, self.to_edit):
             edit.setCalendarPopup(True)
-            edit.setDisplayFormat("dd MMM yyyy")
+            formats.set_edit_format(edit, formats.qt_date)
             edit.dateChanged.connect(self._on_custom_changed)
         self._to_label = QLabel("to", self)
         layout = QHBoxLayout(self)
@@ -82,8 +85,8 @@ class GlucoseWindowSelector(QWidget):
 
     def description(self) -> str:
         start, end = self.window()
-        fmt = "%d %b %Y"
-        return f"{start.astimezone(self._zone):{fmt}} – {(end - timedelta(seconds=1)).astimezone(self._zone):{fmt}}"
+        day = lambda m: self._formats.date(m.astimezone(self._zone).date())  # noqa: E731
+        return f"{day(start)} – {day(end - timedelta(seconds=1))}"
 
     def _show_custom(self, visible: bool) -> None:
         for widget in (self.from_edit, self._to_label, self.to_edit):

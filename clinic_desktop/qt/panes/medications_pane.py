@@ -91,14 +91,15 @@ class MedicationsPane(QWidget):
         self.title = QLabel("No patient selected", styleSheet="font-size: 15px; font-weight: bold;")
         self.summary = QLabel("", textFormat=Qt.TextFormat.RichText)
         self.status = QLabel("", wordWrap=True, styleSheet="color: #b71c1c;")
-        self.prescriptions = PrescriptionTableModel(self)
-        self.doses = DoseTableModel(self._zone, self, show_day=True)
+        formats = self._context.formats
+        self.prescriptions = PrescriptionTableModel(self, formats=formats)
+        self.doses = DoseTableModel(self._zone, self, formats=formats, show_day=True)
         self.adherence_rows = AdherenceTableModel(self)
         self.prescription_view = _table(self.prescriptions, self)
         self.dose_view = _table(self.doses, self)
         self.dose_view.sortByColumn(0, Qt.SortOrder.DescendingOrder)  # newest first, and the header says so
         self.dose_view.hideColumn(1)  # one patient: the patient column says nothing
-        self.strip = AdherenceStrip(self)
+        self.strip = AdherenceStrip(self, formats=formats)
         self.glucose_view = QLabel("", textFormat=Qt.TextFormat.RichText, wordWrap=True, alignment=Qt.AlignmentFlag.AlignTop)
         self.tabs = QTabWidget(self)
         self.tabs.addTab(self._page(self.prescription_view, self._prescription_buttons()), "Prescriptions")

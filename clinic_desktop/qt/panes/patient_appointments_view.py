@@ -21,8 +21,9 @@ class PatientAppointmentsView(QWidget):
         self.patient_id = None
         self.record = None
         self.summary = QLabel("No patient selected.")
-        self.upcoming = AppointmentTable(context.session.clinic_timezone, with_date=True)
-        self.past = AppointmentTable(context.session.clinic_timezone, with_date=True)
+        zone, formats = context.session.clinic_timezone, context.formats
+        self.upcoming = AppointmentTable(zone, formats=formats, with_date=True)
+        self.past = AppointmentTable(zone, formats=formats, with_date=True)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.upcoming, "Upcoming")
         self.tabs.addTab(self.past, "Past")

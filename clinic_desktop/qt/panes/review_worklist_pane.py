@@ -52,7 +52,7 @@ class ReviewWorklistPane(QWidget):
         self._gateway = GlucoseGateway(context.services, context.actor)
         self._runner = TaskRunner(self)
         self._action_runner = TaskRunner(self)
-        self.model = ReviewWorklistModel(context.session.clinic_timezone, context.clock, self)
+        self.model = ReviewWorklistModel(context.session.clinic_timezone, context.clock, self, formats=context.formats)
         self.proxy = SortKeyProxy(self)
         self.proxy.setSourceModel(self.model)
         self.table = QTableView(self)

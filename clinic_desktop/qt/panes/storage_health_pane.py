@@ -13,5 +13,6 @@ class StorageHealthPane(GlucoseStorageHealthView):
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         glucose, actor = context.services.glucose, context.actor
-        super().__init__(lambda: glucose.storage_health(actor), context.session.clinic_timezone, parent)
+        super().__init__(lambda: glucose.storage_health(actor), context.session.clinic_timezone, parent,
+                         formats=context.formats)
         self.load()

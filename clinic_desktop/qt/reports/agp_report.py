@@ -29,6 +29,7 @@ from ...services.glucose_dto import AgpProfile, DailyOverlay, GlucoseMetrics
 from ..charts.agp_chart import AgpChart
 from ..charts.daily_overlay_chart import DailyOverlayChart
 from ..charts.time_in_ranges_bar import TimeInRangesBar
+from ..formats import Formats
 from ..panes.glucose_metrics_panel import (
     MET,
     NOT_MET,
@@ -56,6 +57,7 @@ class AgpReportData:
     agp: AgpProfile | None
     overlays: list[DailyOverlay]
     generated_at: datetime
+    formats: Formats  # the clinic's way of writing dates
 
 
 def write_agp_report(path: str, data: AgpReportData) -> None:
@@ -106,12 +108,12 @@ class _ReportPainter:
     def _header(self, y: float) -> float:
         d, w = self.data, self.page.width()
         self.text(QRectF(0, y, w, 9 * self.mm), "Glucose profile report", points=16, bold=True)
-        fmt = "%d %b %Y"
-        window = f"{d.start.astimezone(d.zone):{fmt}} – {d.end.astimezone(d.zone):{fmt}}"
+        day = lambda m: d.formats.date(m.astimezone(d.zone).date())  # noqa: E731
+        window = f"{day(d.start)} – {day(d.end)}"
         days = (d.end - d.start).days + 1
         self.text(QRectF(0, y + 9 * self.mm, w * 0.7, 12 * self.mm),
                   f"{d.patient_name}   ·   MRN {d.mrn}\nWindow: {window} ({days} days)   ·   Values in {d.unit.value}", points=10)
-        generated = d.generated_at.astimezone(d.zone).strftime("%d %b %Y %H:%M")
+        generated = d.formats.instant(d.generated_at, d.zone)
         self.text(QRectF(w * 0.7, y + 9 * self.mm, w * 0.3, 12 * self.mm), f"{d.clinic_name}\nGenerated {generated}",
                   points=9, colour="#424242", flags=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         bottom = y + 22 * self.mm
@@ -161,7 +163,7 @@ class _ReportPainter:
         return chart
 
     def _overlay_widget(self) -> QWidget:
-        chart = DailyOverlayChart()
+        chart = DailyOverlayChart(formats=self.data.formats)
         chart.set_days(self.data.overlays, self.data.unit)
         return chart
 

@@ -8,15 +8,18 @@ and the summary is always exactly one page.
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from PySide6.QtCore import QMarginsF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPageLayout, QPageSize, QPagedPaintDevice, QPainter, QPdfWriter, QPen
 
 from ...domain.data_sufficiency import rule_text
 from ...domain.enums import GlucoseUnit
-from ...domain.patient_rules import format_date, format_phone
+from ...domain.patient_rules import format_phone
 from ...domain.units import format_glucose
 from ...services.glucose_dto import GlucoseMetrics
 from ...services.patient_summary import GLUCOSE_DAYS, PatientSummarySheet
+from ..formats import Formats
 
 DPI = 300
 MARGIN_MM = 14.0
@@ -62,6 +65,8 @@ class _SummaryPainter:
         self.mm = painter.device().logicalDpiY() / 25.4
         self.line = LINE_MM * self.mm
         self.unit = sheet.record.glucose_unit or GlucoseUnit.MG_DL
+        self.formats = Formats(sheet.locale)  # the clinic's, carried by the sheet
+        self.zone = sheet.printed_at.tzinfo or UTC  # the clinic's zone: the sheet's instants are in it
 
     # --- primitives ------------------------------------------------------------------------------
 
@@ -145,7 +150,7 @@ class _SummaryPainter:
         self.text(0, y, w * 0.72, title, points=16, bold=True, height=9 * self.mm)
         self.text(w * 0.72, y, w * 0.28, s.clinic_name, points=10, colour=MUTED, right=True, height=9 * self.mm)
         age = f" ({r.header.age} years)" if r.header else ""
-        who = f"{r.display_name}   ·   MRN {r.mrn}   ·   born {format_date(r.date_of_birth, s.locale)}{age}"
+        who = f"{r.display_name}   ·   MRN {r.mrn}   ·   born {self.formats.date(r.date_of_birth)}{age}"
         self.text(0, y + 9 * self.mm, w, who, points=11.5, bold=True, height=7 * self.mm)
         bottom = y + 17 * self.mm
         if r.archived:
@@ -160,17 +165,17 @@ class _SummaryPainter:
         y = self.section(y, "Demographics")
         address = ", ".join(line.strip() for line in (r.address or "").splitlines() if line.strip())
         y = self.pairs(y, [("Phone", format_phone(r.phone_e164)), ("E-mail", r.email or ""),
-                           ("Date of birth", format_date(r.date_of_birth, self.sheet.locale)),
+                           ("Date of birth", self.formats.date(r.date_of_birth)),
                            ("Sex", r.sex.value.capitalize())], columns=2)
         y -= GAP_MM * self.mm
         return self.pairs(y, [("Address", address)], columns=1)
 
     def _diabetes(self, y: float) -> float:
-        r, locale = self.sheet.record, self.sheet.locale
+        r, f = self.sheet.record, self.formats
         y = self.section(y, "Diabetes")
         hba1c, colour = "not recorded", INK
         if r.last_hba1c is not None:
-            hba1c = f"{r.last_hba1c} %" + (f" on {format_date(r.last_hba1c_on, locale)}" if r.last_hba1c_on else "")
+            hba1c = f"{r.last_hba1c} %" + (f" on {f.date(r.last_hba1c_on)}" if r.last_hba1c_on else "")
             if r.target_hba1c is not None:
                 gap = r.last_hba1c - r.target_hba1c
                 verdict = f"above target by {gap} %" if gap > 0 else "at or below target"
@@ -178,12 +183,12 @@ class _SummaryPainter:
                 colour = ALERT if gap > 0 else GOOD
         last = "none recorded"
         if r.header and r.header.last_glucose_mgdl is not None:
-            at = r.header.last_glucose_at.astimezone(self.sheet.printed_at.tzinfo) if r.header.last_glucose_at else None
+            at = r.header.last_glucose_at
             last = format_glucose(r.header.last_glucose_mgdl, self.unit) + (
-                f" on {format_date(at.date(), locale)} {at:%H:%M}" if at else "")
+                f" on {f.instant(at, self.zone)}" if at else "")
         y = self.pairs(y, [
             ("Type", r.diabetes_type.label if r.diabetes_type else "not recorded"),
-            ("Diagnosed", format_date(r.diagnosed_on, locale) or "not recorded"),
+            ("Diagnosed", f.date(r.diagnosed_on, "not recorded")),
             ("Management", MANAGEMENT.get(r.management_mode.value, r.management_mode.value) if r.management_mode
              else "not recorded"),
         ], columns=3)
@@ -257,7 +262,7 @@ class _SummaryPainter:
         s = self.sheet
         out = []
         for a in s.appointments:
-            when = f"{format_date(a.starts_at.date(), s.locale)} {a.starts_at:%H:%M}"
+            when = self.formats.instant(a.starts_at, self.zone)
             reason = f"  —  {a.reason.value.replace('_', ' ')}" if a.reason else ""
             out.append(f"{when}  —  {a.doctor_name}{reason}")
         return out
@@ -265,7 +270,7 @@ class _SummaryPainter:
     def _footer(self, top: float) -> None:
         s, w = self.sheet, self.page.width()
         self.rule(top + 1 * self.mm, "#9e9e9e", 0.25)
-        printed = f"{format_date(s.printed_at.date(), s.locale)} {s.printed_at:%H:%M}"
+        printed = self.formats.instant(s.printed_at, self.zone)
         self.text(0, top + 2 * self.mm, w * 0.8, f"{s.clinic_name}   ·   Printed by {s.printed_by} on {printed}",
                   points=8, colour=MUTED)
         self.text(w * 0.8, top + 2 * self.mm, w * 0.2, "Page 1 of 1", points=8, colour=MUTED, right=True)

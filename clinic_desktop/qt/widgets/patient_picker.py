@@ -10,8 +10,8 @@ from PySide6.QtCore import QModelIndex, QStringListModel, Qt, QTimer, Signal
 from PySide6.QtWidgets import QCompleter, QLineEdit, QWidget
 
 from ...domain.errors import DomainError
-from ...domain.patient_rules import format_date
 from ...services.patient_dto import PatientSummary
+from ..formats import Formats
 from ..workers import TaskRunner
 
 DEBOUNCE_MS = 200
@@ -24,11 +24,12 @@ class PatientPicker(QLineEdit):
     patient_chosen = Signal(object)  # PatientSummary
     search_failed = Signal(str)
 
-    def __init__(self, context, parent: QWidget | None = None, *, locale: str = "en_US",  # noqa: ANN001
+    def __init__(self, context, parent: QWidget | None = None, *, locale: str | None = None,  # noqa: ANN001
                  include_archived: bool = False) -> None:
+        """`locale` overrides the clinic's (`context.formats`) where the caller knows it already."""
         super().__init__(parent)
         self._context = context
-        self._locale = locale
+        self._formats = Formats(locale) if locale else context.formats
         self._include_archived = include_archived
         self._hits: list[PatientSummary] = []
         self.chosen: PatientSummary | None = None
@@ -67,7 +68,7 @@ class PatientPicker(QLineEdit):
 
     def _label(self, hit: PatientSummary) -> str:
         archived = " — archived" if hit.archived else ""
-        return f"{hit.display_name}  ·  {format_date(hit.date_of_birth, self._locale)}  ·  {hit.mrn}{archived}"
+        return f"{hit.display_name}  ·  {self._formats.date(hit.date_of_birth)}  ·  {hit.mrn}{archived}"
 
     def _show(self, hits: list[PatientSummary]) -> None:
         self._hits = list(hits)
