@@ -40,14 +40,17 @@ def build_services(runtime: Runtime, clock: Clock):  # noqa: ANN201 - qt.app_con
     from .services.patient_service import PatientService
     from .services.staff_service import StaffService
 
+    from .db.timeseries import backend_for
+
     db = runtime.database
+    backend = backend_for(db)  # from the features detected when the profile opened: no SQL here
     return Services(
         auth=AuthService(db, clock=clock), staff=StaffService(db),
-        patients=PatientService(db, clock=clock), audit=AuditService(db),
-        glucose=GlucoseService(db, clock=clock), appointments=AppointmentService(db, clock=clock),
+        patients=PatientService(db, backend=backend, clock=clock), audit=AuditService(db),
+        glucose=GlucoseService(db, backend=backend, clock=clock), appointments=AppointmentService(db, clock=clock),
         medications=MedicationService(db, clock=clock),
         admin=BackupService(db, runtime.owner_target or runtime.app_target),
-        extra={"glucose_import": GlucoseImportService(db, clock=clock)},
+        extra={"glucose_import": GlucoseImportService(db, backend=backend, clock=clock)},
     )
 
 

@@ -85,14 +85,8 @@ class GlucoseImportService:
     def __init__(self, database: Database, *, backend: TimeSeriesBackend | None = None,
                  clock: Clock = SYSTEM_CLOCK) -> None:
         self._db = database
-        self._backend = backend
+        self.backend: TimeSeriesBackend = backend or backend_for(database)  # resolved outside any unit of work
         self._clock = clock
-
-    @property
-    def backend(self) -> TimeSeriesBackend:
-        if self._backend is None:
-            self._backend = backend_for(self._db)
-        return self._backend
 
     def _zone_for(self, actor: Actor, patient_id: uuid.UUID) -> ZoneInfo:
         actor.require(Capability.RECORD_GLUCOSE, action="import glucose data")

@@ -63,16 +63,11 @@ class GlucoseService:
     def __init__(self, database: Database, *, backend: TimeSeriesBackend | None = None,
                  clock: Clock = SYSTEM_CLOCK) -> None:
         self._db = database
-        self._backend = backend
+        # Resolved here, never inside a unit of work (where detecting would take a second connection).
+        self.backend: TimeSeriesBackend = backend or backend_for(database)
         self._clock = clock
         self.events = EmergencyService(database, clock=clock)
-        self.worklist = ReviewWorklistService(database, backend=backend, clock=clock)
-
-    @property
-    def backend(self) -> TimeSeriesBackend:
-        if self._backend is None:
-            self._backend = backend_for(self._db)
-        return self._backend
+        self.worklist = ReviewWorklistService(database, backend=self.backend, clock=clock)
 
     # -- charts -------------------------------------------------------------------------------
     def chart_series(self, actor: Actor, patient_id: uuid.UUID, *, start: datetime, end: datetime,

@@ -51,7 +51,7 @@ class PatientService:
                  clock: Clock = SYSTEM_CLOCK) -> None:
         self._db = database
         self._clock = clock
-        self._backend = backend
+        self._backend = backend or backend_for(database)  # resolved outside any unit of work
         self._locales: dict[uuid.UUID, str] = {}
 
     # --- reading -----------------------------------------------------------------------------
@@ -102,7 +102,6 @@ class PatientService:
         with self._db.unit_of_work(actor) as uow:
             patient = self._load(uow.session, actor, patient_id)
             record = patient_record_query.record(uow.session, patient, actor, self._local_now(uow.session, actor.clinic_id))
-            self._backend = self._backend or backend_for(self._db)
             sheet = patient_summary.build_sheet(uow.session, actor, patient, record, self._backend,
                                                 now=self._clock.now())
             uow.audit("print_summary", "patient", patient.id, patient_id=patient.id,

@@ -37,14 +37,8 @@ class ReviewWorklistService:
     def __init__(self, database: Database, *, backend: TimeSeriesBackend | None = None,
                  clock: Clock = SYSTEM_CLOCK) -> None:
         self._db = database
-        self._backend = backend
+        self.backend: TimeSeriesBackend = backend or backend_for(database)  # resolved outside any unit of work
         self._clock = clock
-
-    @property
-    def backend(self) -> TimeSeriesBackend:
-        if self._backend is None:
-            self._backend = backend_for(self._db)
-        return self._backend
 
     def review_worklist(self, actor: Actor, *, now: datetime | None = None) -> list[WorklistRow]:
         """Patients with CGM data in the last 14 days or open alerts, highest priority first.

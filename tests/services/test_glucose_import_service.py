@@ -135,3 +135,23 @@ def test_recent_import_opens_one_event_per_episode(database, importer, clinic, p
 def test_old_history_does_not_raise_alerts(database, importer, clinic, patient):
     importer.import_file(clinic.doctor, patient, str(DATA / "dexcom_clarity_mgdl.csv"), kind="dexcom")
     assert EmergencyService(database).active_events(clinic.doctor, patient_id=patient) == []
+
+
+def test_one_import_holds_one_connection_even_on_a_one_connection_pool(pg_server, template_database):
+    """The server's features are learnt before any unit of work, never on a second connection inside one."""
+    from clinic_desktop.config.settings import PoolSettings
+    from tests.conftest import _open_databases, make_database
+
+    small, name = make_database(pg_server, template_database, pool_settings=PoolSettings(size=1, max_overflow=0,
+                                                                                        timeout_s=3))
+    try:
+        staff = create_clinic_with_staff(small)
+        patient_id = make_patient(small, staff.doctor)
+        service = GlucoseImportService(small)  # a fresh Database: its features are not known yet
+        result = service.import_file(staff.doctor, patient_id, str(DATA / "libreview_us_mgdl.csv"), kind="libre")
+        assert result.stored == 41 and count(small, patient_id) == 41
+        assert small.engine.pool.checkedout() == 0
+    finally:
+        small.dispose()
+        _open_databases.remove(small)
+        pg_server.drop_database(name)
