@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QThreadPool
+from PySide6.QtWidgets import QApplication
 
 import clinic_desktop
 from clinic_desktop.domain.changes import ChangeCollector, ChangeKind
@@ -70,4 +71,9 @@ def test_every_emitted_kind_has_a_listening_pane(qtbot, database, clinic, clock)
     missing = emitted_kinds() - bus.listened_kinds
     assert not missing, f"no pane listens for {sorted(missing)}"
     pool = QThreadPool.globalInstance()
-    qtbot.waitUntil(lambda: pool.waitForDone(0), timeout=20000)  # the panes' first loads finish
+
+    def settled() -> bool:  # the panes' loads (and the loads their results start) have all finished
+        QApplication.processEvents()
+        return pool.activeThreadCount() == 0 and database.engine.pool.checkedout() == 0
+
+    qtbot.waitUntil(settled, timeout=20000)
