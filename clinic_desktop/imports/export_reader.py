@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from ..domain.enums import GlucoseUnit, ReadingContext, ReadingSource
 from .cgm_records import DeviceInfo, ImportFormatError, ParsedReading, ReadingWindow, RejectedLine
 from .values import TIMESTAMP_FORMATS, choose_timestamp_format, parse_glucose, parse_timestamp
-from .text_source import MAX_LINE_CHARS, REEXPORT_HINT, bounded_lines, detect_encoding
+from .text_source import MAX_LINE_CHARS, REEXPORT_HINT, bounded_lines, detect_encoding, first_bad_utf8_line
 from .wall_clock import WallClock
 
 #: Larger files are refused up front (a 5-minute CGM export is ~10 MB per patient-year).
@@ -81,8 +81,11 @@ class ExportReader(ABC):
                     line = reader.line_num
                     yield line, cells
         except UnicodeError:
-            raise ImportFormatError(f"The file is not valid {self.encoding.split('-sig')[0].upper()} text after "
-                                    f"line {line}. {REEXPORT_HINT}") from None
+            bad = first_bad_utf8_line(self.path) if self.encoding == "utf-8-sig" else None
+            where = f"line {bad}" if bad is not None else f"a line after line {line}"
+            name = self.encoding.split("-sig")[0].upper()
+            raise ImportFormatError(f"The file is not valid {name} text: {where} has bytes that are not {name}. "
+                                    f"{REEXPORT_HINT}") from None
         except csv.Error as exc:
             raise ImportFormatError(f"The file is not a readable CSV file after line {line} ({exc}).") from None
 

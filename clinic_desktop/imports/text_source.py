@@ -95,6 +95,27 @@ def bounded_lines(handle: TextIO, limit: int = MAX_LINE_CHARS) -> Iterator[str]:
         yield line
 
 
+def first_bad_utf8_line(path: str) -> int | None:
+    """The number of the first line holding bytes that are not UTF-8 (lines end at \\n), or None.
+
+    Only run once a read has failed: the text stream decodes in blocks, so its error cannot say which line.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    number = 1
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.readline(_CHUNK), b""):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                return number
+            number += chunk.endswith(b"\n")
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return number
+    return None
+
+
 def _rest_of_line(handle: TextIO) -> int:
     """Characters up to and including the end of the current line, read in chunks."""
     rest = 0

@@ -90,7 +90,7 @@ def test_invalid_utf8_past_the_first_block_names_the_line(tmp_path):
     lines[150] = lines[150].replace("XYZ789", "XYZ\xff789")
     path = tmp_path / "bad.csv"
     path.write_bytes(("\n".join([HEADER, *lines]) + "\n").encode("utf-8").replace("\xff".encode(), b"\xff"))
-    with pytest.raises(ImportFormatError, match=r"not valid UTF-8 text after line \d+\. .*CSV UTF-8"):
+    with pytest.raises(ImportFormatError, match=r"not valid UTF-8 text: line 152 has bytes that are not UTF-8\. .*CSV UTF-8"):
         list(open_export(str(path), "dexcom", "Europe/Berlin").records())
 
 
@@ -127,3 +127,11 @@ def test_rows_far_wider_than_the_header_are_rejected_with_their_width(tmp_path):
     assert bad == {3: f"line has {allowed + 1} fields; this file's header has {HEADER_FIELDS} (at most {allowed} accepted)",
                    4: f"line has {HEADER_FIELDS + 20_000:,} fields; this file's header has {HEADER_FIELDS} "
                       f"(at most {allowed} accepted)"}
+
+
+def test_a_utf16_file_broken_past_the_first_block_is_refused_naming_utf16(tmp_path):
+    text = "\n".join([HEADER] + [egv(i, f"2025-01-01T{i // 12:02d}:{i % 12 * 5:02d}:00") for i in range(1, 200)]) + "\n"
+    data = text.encode("utf-16")
+    (tmp_path / "cut.csv").write_bytes(data[:9000] + b"\x00\xd8" + data[9000:])  # a lone high surrogate
+    with pytest.raises(ImportFormatError, match=r"not valid UTF-16 text: a line after line \d+ has bytes that are not"):
+        list(open_export(str(tmp_path / "cut.csv"), "dexcom", "Europe/Berlin").records())
