@@ -142,6 +142,20 @@ def cgm_files(examples: int) -> Callable[[], None]:
     return check
 
 
+def cgm_bad_files(examples: int) -> Callable[[], None]:
+    """#12 items 7–11: extreme dates, UTF-16/32 with and without BOM, invalid UTF-8, over-wide and endless rows."""
+    from tests.unit.test_cgm_imports_fuzz import check_hostile_file, hostile_files
+
+    @_settings(examples)
+    @given(hostile_files())
+    def check(case):  # noqa: ANN001
+        outcome = check_hostile_file(*case)
+        OUTCOMES[("CGM bad files", outcome)] += 1
+        OUTCOMES[("CGM bad files family", f"{case[1]} {outcome}")] += 1
+
+    return check
+
+
 def patient_form_db(examples: int, db, actor, count: Callable[[], int]) -> Callable[[], None]:  # noqa: ANN001
     """Through the service and the real server: a rejection stores nothing, an acceptance one row."""
     from clinic_desktop.services.patient_service import PatientService
@@ -171,7 +185,7 @@ def patient_form_db(examples: int, db, actor, count: Callable[[], int]) -> Calla
 def offline_targets(examples: int) -> dict[str, Callable[[], None]]:
     return {"patient form": patient_form(examples), "booking form": booking_form(examples),
             "password policy": password_policy(examples), "settings file": settings_file(examples),
-            "CGM file": cgm_files(examples)}
+            "CGM file": cgm_files(examples), "CGM bad files": cgm_bad_files(examples)}
 
 
 __all__ = ["NOW", "OUTCOMES", "offline_targets", "patient_form_db", "timedelta"]

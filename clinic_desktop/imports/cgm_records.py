@@ -35,6 +35,29 @@ class RejectedLine:
 
 
 @dataclass(frozen=True)
+class ReadingWindow:
+    """The wall-clock period (in the clinic's zone, no offset) a patient's readings can fall in.
+
+    `earliest` is the start of the patient's day of birth, `latest` the app clock's now plus one
+    day (device clocks run a little ahead; a year 9999 does not). Checked on the file's own wall
+    times, before the conversion to UTC, so a wild date neither overflows nor disturbs the
+    ordering used to resolve the repeated autumn hour.
+    """
+
+    earliest: datetime
+    latest: datetime
+
+    def problem(self, naive: datetime) -> str | None:
+        """Why a reading at `naive` cannot be the patient's, or None."""
+        shown = naive.isoformat(sep=" ", timespec="minutes")  # strftime drops the zeros of year 0001
+        if naive < self.earliest:
+            return f"date {shown} is before the patient's date of birth"
+        if naive > self.latest:
+            return f"date {shown} is more than a day in the future"
+        return None
+
+
+@dataclass(frozen=True)
 class DeviceInfo:
     """Which device the file says it came from (shown so a wrong patient's file is noticed)."""
 

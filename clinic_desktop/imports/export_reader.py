@@ -15,22 +15,26 @@ from itertools import islice
 from zoneinfo import ZoneInfo
 
 from ..domain.enums import GlucoseUnit, ReadingContext, ReadingSource
-from .cgm_records import DeviceInfo, ImportFormatError, ParsedReading, RejectedLine
+from .cgm_records import DeviceInfo, ImportFormatError, ParsedReading, ReadingWindow, RejectedLine
 from .values import TIMESTAMP_FORMATS, choose_timestamp_format, parse_glucose, parse_timestamp
+from .text_source import MAX_LINE_CHARS, REEXPORT_HINT, bounded_lines, detect_encoding, first_bad_utf8_line
 from .wall_clock import WallClock
 
 #: Larger files are refused up front (a 5-minute CGM export is ~10 MB per patient-year).
 MAX_FILE_BYTES = 160 * 1024 * 1024
 HEADER_SEARCH_ROWS = 15
 FORMAT_SAMPLE_ROWS = 3000
-csv.field_size_limit(1024 * 1024)
+#: Rows with more fields than the header plus this many are refused (a row of a million fields is no reading).
+EXTRA_FIELDS_ALLOWED = 8
+# No field can be longer than a line; a quote left open stops here instead of swallowing the file.
+csv.field_size_limit(MAX_LINE_CHARS)
 
 _MAGIC = {b"PK\x03\x04": "an Excel workbook or ZIP archive", b"%PDF": "a PDF document",
           b"\xd0\xcf\x11\xe0": "an old Excel/Word file", b"\x89PNG": "an image"}
 
 
-def check_file(path: str) -> None:
-    """Refuse missing, empty, huge and binary files with a sentence saying which."""
+def check_file(path: str) -> str:
+    """The codec to read `path` with; missing, empty, huge, binary and BOM-less UTF-16 files are refused, saying which."""
     if not os.path.isfile(path):
         raise ImportFormatError(f"The file {os.path.basename(path)} does not exist.")
     size = os.path.getsize(path)
@@ -44,13 +48,7 @@ def check_file(path: str) -> None:
     for magic, what in _MAGIC.items():
         if head.startswith(magic):
             raise ImportFormatError(f"This is {what}, not a CSV export. Export the data as CSV and try again.")
-    if b"\x00" in head:
-        raise ImportFormatError("This is a binary file, not a CSV export.")
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 4:  # not just a character cut at the 4096-byte boundary
-            raise ImportFormatError("The file is not UTF-8 text; export it again as CSV (UTF-8).") from None
+    return detect_encoding(head)
 
 
 class ExportReader(ABC):
@@ -60,7 +58,7 @@ class ExportReader(ABC):
     formats: tuple[str, ...] = TIMESTAMP_FORMATS
     high_mgdl, low_mgdl = 400.0, 40.0  # what a sensor's 'High'/'Low' stands for (kept flagged)
 
-    def __init__(self, path: str, zone: ZoneInfo | str) -> None:
+    def __init__(self, path: str, zone: ZoneInfo | str, window: ReadingWindow | None = None) -> None:
         self.path = path
         self.zone = zone
         self.clock = WallClock(zone)
@@ -69,26 +67,34 @@ class ExportReader(ABC):
         self.header_line = 0
         self.unit = GlucoseUnit.MG_DL
         self.timestamp_format: str | None = None
+        self.encoding = "utf-8-sig"
+        self.window = window
 
     # -- file level -----------------------------------------------------------------------
     def _rows(self) -> Iterator[tuple[int, list[str]]]:
-        """(physical line number, cells) for every row, the BOM removed."""
+        """(physical line number, cells) for every row, the BOM removed; no line read past MAX_LINE_CHARS."""
+        line = 0
         try:
-            with open(self.path, encoding="utf-8-sig", newline="") as handle:
-                reader = csv.reader(handle, delimiter=self.delimiter())
+            with open(self.path, encoding=self.encoding, newline="") as handle:
+                reader = csv.reader(bounded_lines(handle), delimiter=self.delimiter())
                 for cells in reader:
-                    yield reader.line_num, cells
-        except UnicodeDecodeError:
-            raise ImportFormatError("The file is not UTF-8 text; export it again as CSV (UTF-8).") from None
+                    line = reader.line_num
+                    yield line, cells
+        except UnicodeError:
+            bad = first_bad_utf8_line(self.path) if self.encoding == "utf-8-sig" else None
+            where = f"line {bad}" if bad is not None else f"a line after line {line}"
+            name = self.encoding.split("-sig")[0].upper()
+            raise ImportFormatError(f"The file is not valid {name} text: {where} has bytes that are not {name}. "
+                                    f"{REEXPORT_HINT}") from None
         except csv.Error as exc:
-            raise ImportFormatError(f"The file is not a readable CSV file ({exc}).") from None
+            raise ImportFormatError(f"The file is not a readable CSV file after line {line} ({exc}).") from None
 
     def delimiter(self) -> str:
         return ","
 
     def open(self) -> "ExportReader":
         """Check the file, find the header, choose the timestamp format; raise ImportFormatError if not this kind."""
-        check_file(self.path)
+        self.encoding = check_file(self.path)
         for line, cells in islice(self._rows(), HEADER_SEARCH_ROWS):
             if self.is_header([c.strip() for c in cells]):
                 self.header, self.header_line = [c.strip() for c in cells], line
@@ -114,10 +120,16 @@ class ExportReader(ABC):
         problem = None
         if len(cells) < self.min_cells():
             problem = f"line is truncated ({len(cells)} of {len(self.header)} columns)"
+        elif len(cells) > len(self.header) + EXTRA_FIELDS_ALLOWED:
+            problem = (f"line has {len(cells):,} fields; this file's header has {len(self.header)} "
+                       f"(at most {len(self.header) + EXTRA_FIELDS_ALLOWED} accepted)")
         elif self.timestamp_format is None:
             problem = "no date/time format fits this file's timestamps"
         else:
             naive, problem = parse_timestamp(self.timestamp_text(cells), self.timestamp_format)
+            if naive is not None and self.window is not None:
+                problem = self.window.problem(naive)
+                naive = None if problem else naive
             if naive is not None:
                 unit, problem = self.row_unit(cells)
                 if unit is not None:
@@ -127,7 +139,7 @@ class ExportReader(ABC):
                         at, problem = self.clock.to_utc(naive)
                         if at is not None:
                             return ParsedReading(line, at, value, flag, self.row_context(cells), "")
-        return RejectedLine(line, problem or "unreadable line", ",".join(cells)[:120])
+        return RejectedLine(line, problem or "unreadable line", ",".join(islice(cells, 40))[:120])
 
     # -- per format -----------------------------------------------------------------------
     @abstractmethod

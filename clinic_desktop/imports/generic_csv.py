@@ -6,7 +6,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..domain.enums import GlucoseUnit, ReadingSource
-from .cgm_records import DeviceInfo, ImportFormatError
+from .cgm_records import DeviceInfo, ImportFormatError, ReadingWindow
 from .export_reader import ExportReader
 from .values import parse_unit
 
@@ -16,8 +16,9 @@ class GenericCsvReader(ExportReader):
 
     source = ReadingSource.CSV
 
-    def __init__(self, path: str, zone: ZoneInfo | str, mapping: dict[str, Any]) -> None:
-        super().__init__(path, zone)
+    def __init__(self, path: str, zone: ZoneInfo | str, mapping: dict[str, Any],
+                 window: ReadingWindow | None = None) -> None:
+        super().__init__(path, zone, window)
         self.mapping = dict(mapping or {})
         for key in ("timestamp_column", "value_column"):
             if not self.mapping.get(key):

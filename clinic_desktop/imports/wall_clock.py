@@ -37,7 +37,14 @@ class WallClock:
             return self._steady[key]
 
     def to_utc(self, naive: datetime) -> tuple[datetime | None, str | None]:
-        """(UTC time, None) or (None, reason) for a wall time that does not exist."""
+        """(UTC time, None) or (None, reason) for a wall time that does not exist or has no UTC time."""
+        try:
+            return self._to_utc(naive)
+        except OverflowError:  # e.g. 9999-12-31 22:00 west of UTC is already in the year 10000 there
+            return None, (f"{naive.isoformat(sep=' ', timespec='minutes')} in {self.zone.key} falls outside the years 1–9999 "
+                          "when converted to UTC")
+
+    def _to_utc(self, naive: datetime) -> tuple[datetime | None, str | None]:
         offset = self._offset_of_hour(naive)
         if offset is not None:  # the common case: plain arithmetic, no zone lookups
             chosen = (naive - offset).replace(tzinfo=_UTC)

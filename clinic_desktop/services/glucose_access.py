@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -38,6 +39,11 @@ def checked_patient(session: Session, actor: Actor, patient_id: uuid.UUID) -> Pa
     if row is None:
         raise NotFound("This patient does not exist or is not a patient of your clinic.")
     return PatientRef(row.id, f"{row.family_name}, {row.given_name}", row.mrn, GlucoseUnit(row.glucose_unit))
+
+
+def patient_birth_date(session: Session, patient_id: uuid.UUID) -> date:
+    """The date of birth of a patient already checked with `checked_patient` (no reading can precede it)."""
+    return session.execute(select(Patient.date_of_birth).where(Patient.id == patient_id)).scalar_one()
 
 
 def clinic_zone(session: Session, actor: Actor) -> ZoneInfo:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -21,11 +21,11 @@ from ..db.database import Database
 from ..db.timeseries import TimeSeriesBackend, backend_for
 from ..domain.actor import Actor
 from ..domain.changes import ChangeKind
-from ..domain.clock import SYSTEM_CLOCK, Clock
+from ..domain.clock import SYSTEM_CLOCK, Clock, local_now
 from ..domain.permissions import Capability
-from ..imports import ParsedReading, RejectedLine, open_export
+from ..imports import ParsedReading, ReadingWindow, RejectedLine, open_export
 from .emergency_service import detect_events
-from .glucose_access import checked_patient, clinic_zone
+from .glucose_access import checked_patient, clinic_zone, patient_birth_date
 
 SAMPLE_ROWS = 200
 KEPT_REJECTED = 1000
@@ -88,18 +88,22 @@ class GlucoseImportService:
         self.backend: TimeSeriesBackend = backend or backend_for(database)  # resolved outside any unit of work
         self._clock = clock
 
-    def _zone_for(self, actor: Actor, patient_id: uuid.UUID) -> ZoneInfo:
+    def _zone_and_window(self, actor: Actor, patient_id: uuid.UUID) -> tuple[ZoneInfo, ReadingWindow]:
+        """The clinic's zone and the wall-clock period the patient's readings can fall in (birth .. now + 1 day)."""
         actor.require(Capability.RECORD_GLUCOSE, action="import glucose data")
         with self._db.unit_of_work(actor, read_only=True) as uow:
             checked_patient(uow.session, actor, patient_id)
-            return clinic_zone(uow.session, actor)
+            zone = clinic_zone(uow.session, actor)
+            born = patient_birth_date(uow.session, patient_id)
+        latest = local_now(self._clock, zone).replace(tzinfo=None) + timedelta(days=1)
+        return zone, ReadingWindow(datetime.combine(born, time.min), latest)
 
     def preview(self, actor: Actor, patient_id: uuid.UUID, path: str, *, kind: str,
                 mapping: dict[str, Any] | None = None, state: TaskStateLike | None = None) -> ImportPreview:
         """Read the whole file (no database connection held meanwhile) and summarise it."""
         state = state or _NoState()
-        zone = self._zone_for(actor, patient_id)
-        reader = open_export(path, kind, zone, mapping)
+        zone, window = self._zone_and_window(actor, patient_id)
+        reader = open_export(path, kind, zone, mapping, window=window)
         total = _count_lines(path)
         sample: list[ParsedReading] = []
         rejected: list[RejectedLine] = []
@@ -127,8 +131,8 @@ class GlucoseImportService:
                     mapping: dict[str, Any] | None = None, state: TaskStateLike | None = None) -> ImportResult:
         """Store the file's readings for the patient; idempotent; all or nothing."""
         state = state or _NoState()
-        zone = self._zone_for(actor, patient_id)
-        reader = open_export(path, kind, zone, mapping)
+        zone, window = self._zone_and_window(actor, patient_id)
+        reader = open_export(path, kind, zone, mapping, window=window)
         total = _count_lines(path)
         source, serial = reader.device.source.value, reader.device.serial
         with self._db.unit_of_work(actor) as uow:

@@ -59,6 +59,9 @@ def main() -> int:
             accepted = outcomes.get("accepted", 0) + outcomes.get("read", 0)
             rejected = outcomes.get("rejected", 0) + outcomes.get("refused", 0)
             print(f"{name:<26} {accepted + rejected:>8} {accepted:>9} {rejected:>9} {seconds:>8.1f}  {result}", flush=True)
+        for (family_of, outcome), n in sorted(OUTCOMES.items()):
+            if family_of.endswith(" family"):  # which kinds of bad file were read or refused
+                print(f"  {family_of[:-len(' family')]}: {outcome:<24} {n:>8}")
     finally:
         if server is not None:
             from tests.support import stop_test_server

@@ -10,6 +10,8 @@ import uuid
 from datetime import datetime, timezone
 from types import SimpleNamespace
 
+import pytest
+
 from clinic_desktop.domain.actor import Actor
 from clinic_desktop.domain.enums import GlucoseUnit, Role
 from clinic_desktop.qt.app_context import AppContext, Services
@@ -83,6 +85,18 @@ def test_read_sample_sniffs_delimiter_and_bom(tmp_path):
     path.write_bytes("\ufeffTime\tValue\n2026-01-01 00:00\t100\n".encode())
     header, rows, delimiter = read_sample(str(path))
     assert header == ["Time", "Value"] and delimiter == "\t" and rows == [["2026-01-01 00:00", "100"]]
+
+
+def test_read_sample_reads_utf16_with_a_bom_and_names_it_without_one(tmp_path):
+    """#12 item 9: the mapping page reads the file as the import will."""
+    from clinic_desktop.imports import ImportFormatError
+
+    text = "Time;Value\n2026-01-01 00:00;100\n"
+    (tmp_path / "bom.csv").write_bytes(text.encode("utf-16"))
+    assert read_sample(str(tmp_path / "bom.csv")) == (["Time", "Value"], [["2026-01-01 00:00", "100"]], ";")
+    (tmp_path / "plain.csv").write_bytes(text.encode("utf-16-le"))
+    with pytest.raises(ImportFormatError, match="UTF-16 LE text without a byte-order mark"):
+        read_sample(str(tmp_path / "plain.csv"))
 
 
 def test_mapping_guesses_columns_and_preview_lists_rejected_lines(qtbot, tmp_path):

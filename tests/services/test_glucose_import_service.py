@@ -155,3 +155,57 @@ def test_one_import_holds_one_connection_even_on_a_one_connection_pool(pg_server
         small.dispose()
         _open_databases.remove(small)
         pg_server.drop_database(name)
+
+
+def test_readings_before_birth_or_in_the_future_are_rejected_and_never_stored(database, clinic, patient, tmp_path):
+    """#12 item 8: the patient (born 1975-03-04) and the app's clock, not the workstation's, bound the dates."""
+    from clinic_desktop.domain.clock import FixedClock
+
+    clock = FixedClock(datetime(2026, 6, 1, 10, 0, tzinfo=timezone.utc))  # 12:00 in Berlin
+    importer = GlucoseImportService(database, clock=clock)
+    stamps = ["1975-03-03T23:55:00", "1975-03-04T00:00:00", "2026-06-02T12:00:00", "2026-06-02T12:05:00",
+              "9999-12-31T23:55:00", "0001-01-01T00:10:00"]
+    lines = [HEADER] + [f"{i},{s},EGV,,,,G7,120,,,,,{i},XYZ789" for i, s in enumerate(stamps, start=1)]
+    path = tmp_path / "dates.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    preview = importer.preview(clinic.doctor, patient, str(path), kind="dexcom")
+    assert preview.accepted == 2 and preview.last_at == datetime(2026, 6, 2, 10, 0, tzinfo=timezone.utc)
+    assert {r.line: r.reason for r in preview.rejected} == {
+        2: "date 1975-03-03 23:55 is before the patient's date of birth",
+        5: "date 2026-06-02 12:05 is more than a day in the future",
+        6: "date 9999-12-31 23:55 is more than a day in the future",
+        7: "date 0001-01-01 00:10 is before the patient's date of birth"}
+    result = importer.import_file(clinic.doctor, patient, str(path), kind="dexcom")
+    assert (result.stored, result.rejected_count) == (2, 4)
+    with database.engine.connect() as conn:
+        stored = conn.execute(text("SELECT min(recorded_at), max(recorded_at) FROM glucose_reading WHERE patient_id = :p"),
+                              {"p": patient}).one()
+    assert tuple(stored) == (datetime(1975, 3, 3, 23, 0, tzinfo=timezone.utc), datetime(2026, 6, 2, 10, 0, tzinfo=timezone.utc))
+
+
+def test_utf16_export_imports_like_its_utf8_original(database, importer, clinic, patient, tmp_path):
+    """#12 item 9: a UTF-16 file with a byte-order mark stores exactly the readings of the UTF-8 file."""
+    path = tmp_path / "u16.csv"
+    path.write_bytes((DATA / "libreview_us_mgdl.csv").read_text(encoding="utf-8-sig").encode("utf-16"))
+    result = importer.import_file(clinic.doctor, patient, str(path), kind="libre")
+    assert (result.stored, result.rejected_count) == (41, 1) and count(database, patient) == 41
+
+
+def test_a_bad_line_deep_in_the_file_stores_nothing(database, importer, clinic, patient, tmp_path):
+    """#12 items 10 and 11: an endless line after 5,000 good ones refuses the file and leaves nothing behind;
+    an over-wide row is one rejected line among stored readings."""
+    from clinic_desktop.imports.text_source import MAX_LINE_CHARS
+
+    good = clarity_file(tmp_path / "good.csv", datetime(2025, 1, 1), [120] * 5000)
+    wide = tmp_path / "wide.csv"
+    wide.write_text(good.read_text(encoding="utf-8") + "5004,2025-02-01T00:00:00,EGV,,,,G7,120" + "," * 5000 + "\n",
+                    encoding="utf-8")
+    result = importer.import_file(clinic.doctor, patient, str(wide), kind="dexcom")
+    assert (result.stored, result.rejected_count) == (5000, 1)
+    assert result.rejected[0].line == 5004 and "5,008 fields" in result.rejected[0].reason
+    long = tmp_path / "long.csv"
+    long.write_text(good.read_text(encoding="utf-8").replace("2025-01-01T00:00:00", "2024-12-01T00:00:00")
+                    + "5004," + "9" * (2 * MAX_LINE_CHARS) + "\n", encoding="utf-8")
+    with pytest.raises(ImportFormatError, match="Line 5004 is 131,078 characters long"):
+        importer.import_file(clinic.doctor, patient, str(long), kind="dexcom")
+    assert count(database, patient) == 5000  # only the earlier import's readings

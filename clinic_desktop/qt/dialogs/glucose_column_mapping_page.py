@@ -15,6 +15,8 @@ from typing import Any
 from PySide6.QtWidgets import QComboBox, QFormLayout, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from ...domain.enums import GlucoseUnit
+from ...imports.export_reader import check_file
+from ...imports.text_source import bounded_lines
 from ..workers import TaskRunner
 from ..error_messages import describe_error
 
@@ -31,9 +33,10 @@ TIME_FORMATS = [
 
 
 def read_sample(path: str) -> tuple[list[str], list[list[str]], str]:
-    """Header, first rows and delimiter of a CSV file (utf-8 with or without BOM)."""
-    with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
-        head = "".join(islice(handle, SAMPLE_LINES + 1))
+    """Header, first rows and delimiter of a CSV file, read as the import reads it (encoding, line-length bound)."""
+    encoding = check_file(path)  # refuses binary, BOM-less UTF-16 and huge files with the import's own sentence
+    with open(path, encoding=encoding, errors="replace", newline="") as handle:
+        head = "".join(islice(bounded_lines(handle), SAMPLE_LINES + 1))
     if not head.strip():
         raise ValueError("The file is empty.")
     try:
