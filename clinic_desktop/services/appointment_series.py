@@ -20,6 +20,7 @@ from ..domain.appointment_rules import (
     series_starts,
 )
 from ..domain.enums import AppointmentReason, AppointmentStatus
+from ..domain.text_rules import refuse_bad_text
 from ..domain.errors import ConflictError, DomainError, FieldProblem, ValidationError
 from ..domain.permissions import Capability
 from . import appointment_queries as q
@@ -135,6 +136,7 @@ class AppointmentSeriesMixin:
     ) -> tuple[AppointmentDTO, ...]:
         """Cancel this appointment and the later open ones of its series, with one reason."""
         actor.require(Capability.BOOK_APPOINTMENTS, action="cancel appointments")
+        refuse_bad_text(("cancel_reason", "reason for cancelling", reason, False))
         reason = (reason or "").strip()
         if not reason:
             raise ValidationError([FieldProblem("cancel_reason", "Say why the appointments are cancelled.")])

@@ -14,6 +14,7 @@ from ..db.unit_of_work import UnitOfWork
 from ..domain.actor import Actor
 from ..domain.clock import SYSTEM_CLOCK, Clock
 from ..domain.enums import EmergencyState
+from ..domain.text_rules import refuse_bad_text
 from ..domain.errors import DomainError, NotFound, StaleRecord
 from ..domain.glucose_episodes import RECOVERY, find_episodes
 from ..domain.permissions import Capability
@@ -112,6 +113,7 @@ class EmergencyService:
     def _act(self, actor: Actor, event_id: uuid.UUID, expected_version: int, note: str | None,
              target: EmergencyState, verb: str) -> EmergencyEventDTO:
         actor.require(Capability.RECORD_GLUCOSE, action=f"{verb} glucose alerts")
+        refuse_bad_text(("note", "note", note, True))
         with self._db.unit_of_work(actor) as uow:
             event = uow.session.get(EmergencyEvent, event_id)
             if event is None or event.clinic_id != actor.clinic_id:

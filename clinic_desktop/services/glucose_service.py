@@ -20,6 +20,7 @@ from ..db.timeseries.storage_health import StorageHealth, read_storage_health
 from ..domain.actor import Actor
 from ..domain.clock import SYSTEM_CLOCK, Clock
 from ..domain.enums import GlucoseUnit, ReadingContext, ReadingFlag, ReadingSource
+from ..domain.text_rules import refuse_bad_text
 from ..domain.errors import FieldProblem, ValidationError
 from ..domain.glucose_metrics import compute_metrics
 from ..domain.permissions import Capability
@@ -152,6 +153,7 @@ class GlucoseService:
                            note: str | None = None) -> ReadingDTO:
         """A fingerstick reading; 'HI'/'LO' meter displays are kept as flagged 600/20 mg/dL."""
         actor.require(Capability.RECORD_GLUCOSE, action="record glucose readings")
+        refuse_bad_text(("note", "note", note, True))
         value_mgdl, flag = _validate_manual(recorded_at, value, unit, context, now=self._clock.now())
         with self._db.unit_of_work(actor) as uow:
             checked_patient(uow.session, actor, patient_id)
