@@ -24,7 +24,7 @@ import phonenumbers
 
 from .enums import DiabetesType, GlucoseUnit, ManagementMode, Sex
 from .errors import FieldProblem
-from .text_rules import checked_text
+from .text_rules import checked_text, text_problem
 
 #: Fields anyone registering a patient may set (receptionists included).
 DEMOGRAPHIC_FIELDS = ("mrn", "given_name", "family_name", "date_of_birth", "sex", "phone", "email", "address")
@@ -150,6 +150,12 @@ def clean_patient_fields(
         if cleaner is None:
             problems.append(FieldProblem(name, "This field does not exist on a patient record."))
             continue
+        # Before any cleaner: a value of only (say) U+001C would otherwise be stripped away as blank.
+        refused = text_problem(value, _LABELS.get(name, name), multiline=name in MULTILINE_FIELDS) \
+            if isinstance(value, str) else None
+        if refused is not None:
+            problems.append(FieldProblem(name, refused))
+            continue
         try:
             cleaned[name] = cleaner(value, ctx)
         except ValueError as exc:
@@ -164,6 +170,13 @@ def clean_patient_fields(
         problems.append(FieldProblem("diagnosed_on", "The diagnosis date cannot be before the date of birth."))
     return cleaned, problems
 
+
+#: Free-text fields that may hold line breaks and tabs.
+MULTILINE_FIELDS = ("address", "notes")
+#: How a field is named in a sentence.
+_LABELS = {"mrn": "MRN", "given_name": "given name", "family_name": "family name", "phone": "phone number",
+           "email": "e-mail address", "date_of_birth": "date of birth", "diagnosed_on": "diagnosis date",
+           "last_hba1c": "last HbA1c", "last_hba1c_on": "date of the last HbA1c", "target_hba1c": "target HbA1c"}
 
 _REQUIRED_MESSAGES = {
     "mrn": "Enter the medical record number (MRN).",
