@@ -20,7 +20,6 @@ from ..domain.appointment_rules import (
     series_starts,
 )
 from ..domain.enums import AppointmentReason, AppointmentStatus
-from ..domain.text_rules import refuse_bad_text
 from ..domain.errors import ConflictError, DomainError, FieldProblem, ValidationError
 from ..domain.permissions import Capability
 from . import appointment_queries as q
@@ -31,6 +30,7 @@ from .appointment_dto import (
     SeriesResult,
 )
 from ..domain.changes import ChangeKind
+from ..domain.text_rules import refuse_bad_text
 
 _MOVABLE = (AppointmentStatus.REQUESTED, AppointmentStatus.CONFIRMED)
 

@@ -27,7 +27,6 @@ from ..domain.appointment_rules import (
 )
 from ..domain.clock import SYSTEM_CLOCK, Clock
 from ..domain.enums import AppointmentReason, AppointmentStatus
-from ..domain.text_rules import refuse_bad_text, text_field_problems
 from ..domain.errors import ConflictError, DomainError, FieldProblem, StaleRecord, ValidationError
 from ..domain.permissions import Capability
 from . import appointment_queries as q
@@ -36,6 +35,7 @@ from .appointment_dto import AppointmentDTO, FreeSlot, SlotTaken
 from .appointment_series import AppointmentSeriesMixin
 from .schedule_settings import ScheduleSettingsMixin
 from ..domain.changes import ChangeKind
+from ..domain.text_rules import refuse_bad_text, text_field_problems
 
 MAX_NOTES = 2000
 MAX_CHECKLIST_ITEMS = 20

@@ -14,13 +14,13 @@ from ..db.unit_of_work import UnitOfWork
 from ..domain.actor import Actor
 from ..domain.clock import SYSTEM_CLOCK, Clock
 from ..domain.enums import EmergencyState
-from ..domain.text_rules import refuse_bad_text
 from ..domain.errors import DomainError, NotFound, StaleRecord
 from ..domain.glucose_episodes import RECOVERY, find_episodes
 from ..domain.permissions import Capability
 from .glucose_access import clinic_thresholds
 from .glucose_dto import ChartMarker, EmergencyEventDTO
 from ..domain.changes import ChangeKind
+from ..domain.text_rules import refuse_bad_text
 
 #: Episodes that ended longer ago than this (e.g. in an imported history) are not raised as
 #: alerts: they are past, and show in the metrics (TBR/TAR) and the review worklist instead.

@@ -20,7 +20,6 @@ from ..db.timeseries.storage_health import StorageHealth, read_storage_health
 from ..domain.actor import Actor
 from ..domain.clock import SYSTEM_CLOCK, Clock
 from ..domain.enums import GlucoseUnit, ReadingContext, ReadingFlag, ReadingSource
-from ..domain.text_rules import refuse_bad_text
 from ..domain.errors import FieldProblem, ValidationError
 from ..domain.glucose_metrics import compute_metrics
 from ..domain.permissions import Capability
@@ -31,6 +30,7 @@ from .glucose_dto import (AgpProfile, ChartMarker, DailyOverlay, EmergencyEventD
                           ReadingDTO, TimeInRanges, WorklistRow)
 from .review_worklist_service import ReviewWorklistService
 from ..domain.changes import ChangeKind
+from ..domain.text_rules import refuse_bad_text
 
 AGP_BIN_MINUTES = 15
 AGP_MIN_PER_BIN = 5  # fewer readings in a time-of-day bin: no percentile drawn there

@@ -16,7 +16,6 @@ from ..db.models import Medication, MedicationDoseLog, MedicationPause, Patient
 from ..domain.actor import Actor
 from ..domain.clock import SYSTEM_CLOCK, Clock
 from ..domain.enums import DoseStatus, MedicationState
-from ..domain.text_rules import refuse_bad_text, text_field_problems
 from ..domain.errors import ConflictError, DomainError, FieldProblem, NotFound, StaleRecord, ValidationError
 from ..domain.medication_schedule import (
     EARLY_WINDOW,
@@ -34,6 +33,7 @@ from .medication_dto import DoseDTO, PrescriptionDTO, PrescriptionInput
 from .medication_ledger import LedgerEntry, LogRow, PlanRow, active_window, build_ledger
 from .medication_reads import MedicationReads
 from ..domain.changes import ChangeKind
+from ..domain.text_rules import refuse_bad_text, text_field_problems
 
 CLOCK_SKEW = timedelta(minutes=2)  # workstation clocks differ a little from the server's
 

@@ -14,10 +14,10 @@ from ..db.models import Caregiver, DoctorProfile, Patient, PatientCaregiver, Pat
 from ..db.unit_of_work import UnitOfWork
 from ..domain import patient_rules
 from ..domain.enums import CaregiverPermission
-from ..domain.text_rules import text_field_problems
 from ..domain.errors import ConflictError, FieldProblem, NotFound, ValidationError
 from .patient_dto import CareTeam, CareTeamCaregiver, CareTeamDoctor
 from ..domain.changes import ChangeKind
+from ..domain.text_rules import text_field_problems
 
 
 def load(session: Session, patient: Patient) -> CareTeam:
