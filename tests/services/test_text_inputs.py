@@ -49,6 +49,12 @@ def test_appointment_cancel_reasons_and_status_notes(database, clinic):
     assert stored(database, Appointment.status, Appointment.id == appt.id) == AppointmentStatus.REQUESTED
 
 
+def test_closed_day_labels(database, clinic):
+    service = AppointmentService(database)  # closed days are among its schedule settings
+    assert refused_field(lambda: service.set_closed_day(clinic.admin, day=future_monday(), label="Holi\u200bday")) == "label"
+    assert service.closed_days(clinic.admin, first=future_monday(), last=future_monday()) == ()
+
+
 def test_prescription_and_dose_reasons(database, clinic):
     service = MedicationService(database)
     patient = add_patient(database, clinic)
