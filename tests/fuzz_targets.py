@@ -24,6 +24,7 @@ from clinic_desktop.config.settings import SettingsStore, validate_profile_name
 from clinic_desktop.domain import patient_rules
 from clinic_desktop.domain.appointment_rules import booking_problems
 from clinic_desktop.domain.errors import DomainError, FieldProblem, ValidationError
+from clinic_desktop.domain.text_rules import BIDI_CONTROLS, INVISIBLE, forbidden_character, text_problem
 from clinic_desktop.imports import ImportFormatError, ParsedReading, RejectedLine, open_export
 from clinic_desktop.services.passwords import check_password_policy
 
@@ -31,7 +32,18 @@ OUTCOMES: Counter = Counter()
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 FIELDS = sorted(patient_rules._CLEANERS) + ["nickname", ""]  # two that do not exist
 NASTY = st.sampled_from(["", " ", "%", "_", "\\", "'; DROP TABLE patient; --", "\x00", "🙂", "O'Brien", "Ñúñez",
-                         "1e9", "-1", "13/13/2020", "2099-01-01", "+00000", "NaN", "a" * 5000])
+                         "1e9", "-1", "13/13/2020", "2099-01-01", "+00000", "NaN", "a" * 5000,
+                         "\u202eevil", "Zo\u200bë", "\ufeffAnn", "A\u2066B\u2069", "Ann\x7f", "Ann\x85", "\x1c"])
+#: Characters no text field may hold: controls (C0 but tab/newline/return, DEL, C1), bidi overrides
+#: and isolates, zero-width characters, word joiner, BOM.
+REFUSED_CHAR = (st.sampled_from(sorted(chr(c) for c in BIDI_CONTROLS | INVISIBLE))
+                | st.characters(min_codepoint=0, max_codepoint=0x1F).filter(lambda c: c not in "\t\n\r")
+                | st.characters(min_codepoint=0x7F, max_codepoint=0x9F))
+#: Text (in any script) with at least one refused character somewhere in it.
+HOSTILE = st.builds(lambda a, ch, b: a + ch + b, st.text(max_size=15), REFUSED_CHAR, st.text(max_size=15))
+PATIENT_TEXT_FIELDS = ("mrn", "given_name", "family_name", "phone", "email", "address", "notes")
+VALID_PATIENT = {"mrn": "H-100", "given_name": "Ana", "family_name": "Lopez", "date_of_birth": "1980-04-23",
+                 "phone": "+49 30 1234567", "email": "ana@example.org", "address": "Hauptstr. 1", "notes": "well"}
 VALUES = st.one_of(st.none(), st.text(max_size=60), NASTY, st.integers(-10**6, 10**6),
                    st.floats(allow_nan=True, allow_infinity=True), st.dates(), st.booleans())
 DATA = Path(__file__).resolve().parent / "data" / "cgm"
@@ -61,6 +73,8 @@ def patient_form(examples: int) -> Callable[[], None]:
         assert set(cleaned) <= set(raw)
         assert all(p.field in raw or p.field in patient_rules.REQUIRED_FIELDS or p.field == "diagnosed_on"
                    for p in problems)
+        assert all(forbidden_character(v, multiline=k in patient_rules.MULTILINE_FIELDS) is None
+                   for k, v in cleaned.items() if isinstance(v, str))
         OUTCOMES[("patient form", "rejected" if problems else "accepted")] += 1
 
     return check
@@ -182,10 +196,124 @@ def patient_form_db(examples: int, db, actor, count: Callable[[], int]) -> Calla
     return check
 
 
+def hostile_patient_text(examples: int) -> Callable[[], None]:
+    """Bidi, zero-width or control characters in any patient text field: an error for that field, nothing kept."""
+
+    @_settings(examples)
+    @given(st.sampled_from(PATIENT_TEXT_FIELDS), HOSTILE, st.sampled_from(["en_US", "de_DE"]))
+    def check(field, value, locale):  # noqa: ANN001
+        cleaned, problems = patient_rules.clean_patient_fields(
+            {**VALID_PATIENT, field: value}, patient_rules.FieldContext(NOW.date(), locale))
+        assert [p.field for p in problems] == [field] and _explained(problems)
+        assert field not in cleaned
+        OUTCOMES[("hostile patient text", "rejected")] += 1
+
+    return check
+
+
+def text_rule(examples: int) -> Callable[[], None]:
+    """The rule itself: refused characters are always found; what passes is NFC and free of them."""
+
+    @_settings(examples)
+    @given(st.text(max_size=40) | HOSTILE, st.booleans())
+    def check(value, multiline):  # noqa: ANN001
+        from clinic_desktop.domain.text_rules import checked_text
+
+        problem = text_problem(value, "field", multiline=multiline)
+        try:
+            cleaned = checked_text(value, "field", multiline=multiline)
+        except ValueError as exc:
+            assert problem is not None and str(exc) == problem and "U+" in problem
+            OUTCOMES[("text rule", "rejected")] += 1
+            return
+        assert problem is None and forbidden_character(cleaned, multiline=multiline) is None
+        OUTCOMES[("text rule", "accepted")] += 1
+
+    return check
+
+
+#: Every service form with free text: form → (its text fields, how to submit one hostile value).
+FORM_FIELDS = {
+    "patient": PATIENT_TEXT_FIELDS,
+    "staff": ("full_name", "specialty"),
+    "prescription": ("drug_name", "strength", "dose", "form", "route", "instructions"),
+    "appointment": ("notes", "checklist"),
+    "glucose reading": ("note",),
+}
+
+
+def _submitters(db, clinic, patient_id) -> dict[str, Callable[[str, str], object]]:  # noqa: ANN001
+    """One call per form, with `field` set to `value` and everything else valid."""
+    from dataclasses import replace
+
+    from clinic_desktop.domain.enums import AppointmentReason, GlucoseUnit, Role
+    from clinic_desktop.services.appointment_service import AppointmentService
+    from clinic_desktop.services.glucose_service import GlucoseService
+    from clinic_desktop.services.medication_service import MedicationService
+    from clinic_desktop.services.patient_service import PatientService
+    from clinic_desktop.services.staff_service import StaffService
+    from tests.services.medication_support import twice_daily
+
+    patients, staff, meds = PatientService(db), StaffService(db), MedicationService(db)
+    appointments, glucose = AppointmentService(db), GlucoseService(db)
+    soon = (datetime.now(timezone.utc) + timedelta(days=7)).replace(hour=9, minute=0, second=0, microsecond=0)
+
+    def patient(field: str, value: str) -> object:
+        return patients.create(clinic.doctor, data={**VALID_PATIENT, "mrn": f"H-{uuid.uuid4().hex[:8].upper()}",
+                                                          field: value}, request_id=uuid.uuid4())
+
+    def staff_account(field: str, value: str) -> object:
+        values = {"full_name": "Dr Ana Lopez", "specialty": "Endocrinology", field: value}
+        return staff.create_account(clinic.admin, username=f"u{uuid.uuid4().hex[:10]}", role=Role.DOCTOR,
+                                    password="a-long-Passphrase-9", **values)
+
+    def prescription(field: str, value: str) -> object:
+        return meds.prescribe(clinic.doctor, patient_id=patient_id, data=replace(twice_daily(), **{field: value}),
+                              confirm_duplicate=True)
+
+    def appointment(field: str, value: str) -> object:
+        extra = {"notes": value} if field == "notes" else {"checklist": ("Bring meter", value)}
+        return appointments.book(clinic.receptionist, patient_id=patient_id, doctor_id=clinic.doctor.doctor_id,
+                                 starts_at=soon, duration_minutes=30, reason=AppointmentReason.ROUTINE,
+                                 request_id=uuid.uuid4(), **extra)
+
+    def reading(field: str, value: str) -> object:
+        return glucose.add_manual_reading(clinic.nurse, patient_id, recorded_at=datetime.now(timezone.utc)
+                                          - timedelta(hours=1), value=120, unit=GlucoseUnit.MG_DL, context=None,
+                                          note=value)
+
+    return {"patient": patient, "staff": staff_account, "prescription": prescription, "appointment": appointment,
+            "glucose reading": reading}
+
+
+def hostile_forms_db(examples: int, db, clinic, patient_id, stored: Callable[[], int]) -> Callable[[], None]:  # noqa: ANN001
+    """Bidi, zero-width or control characters in any text field of any form, through the service on the
+    real server: a ValidationError naming that field, never another exception, and nothing stored."""
+    submit = _submitters(db, clinic, patient_id)
+    pairs = sorted((form, field) for form, fields in FORM_FIELDS.items() for field in fields)
+
+    @_settings(examples)
+    @given(st.sampled_from(pairs), HOSTILE)
+    def check(pair, value):  # noqa: ANN001
+        form, field = pair
+        before = stored()
+        try:
+            submit[form](field, value)
+        except ValidationError as exc:
+            assert field in [p.field for p in exc.problems] and _explained(exc.problems)
+        else:
+            raise AssertionError(f"{form}: {field} accepted {value!r}")
+        assert stored() == before
+        OUTCOMES[("hostile forms (server)", form)] += 1
+
+    return check
+
+
 def offline_targets(examples: int) -> dict[str, Callable[[], None]]:
     return {"patient form": patient_form(examples), "booking form": booking_form(examples),
             "password policy": password_policy(examples), "settings file": settings_file(examples),
-            "CGM file": cgm_files(examples), "CGM bad files": cgm_bad_files(examples)}
+            "CGM file": cgm_files(examples), "CGM bad files": cgm_bad_files(examples),
+            "hostile patient text": hostile_patient_text(examples), "text rule": text_rule(examples)}
 
 
-__all__ = ["NOW", "OUTCOMES", "offline_targets", "patient_form_db", "timedelta"]
+__all__ = ["NOW", "OUTCOMES", "hostile_forms_db", "offline_targets", "patient_form_db", "timedelta"]

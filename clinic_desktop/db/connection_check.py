@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import psycopg
 
 from .engine import ConnectTarget
+from .timeseries.timescale_support import SUPPORT_QUERY, TimescaleSupport, timescale_support
 
 MIN_SERVER_MAJOR = 14  # date_bin (the plain-PostgreSQL time-series backend) needs 14
 REQUIRED_EXTENSIONS = ("pg_trgm", "btree_gist", "unaccent", "fuzzystrmatch")
@@ -35,7 +36,7 @@ class CheckReport:
 
     steps: tuple[CheckStep, ...]
     server_version: str | None = None
-    timescale_available: bool = False
+    timescale_available: bool = False  # the glucose readings will use (or use) a TimescaleDB hypertable
     can_migrate: bool = False
     can_create_roles: bool = False
 
@@ -161,13 +162,9 @@ def _inspect_server(conn: psycopg.Connection, steps: list[CheckStep], target: Co
         "The extensions pg_trgm, btree_gist, unaccent and fuzzystrmatch are available." if not missing
         else f"The server lacks the extension(s) {', '.join(missing)}: install the PostgreSQL contrib package.",
     ))
-    timescale = "timescaledb" in available
-    steps.append(CheckStep(
-        "timescaledb", True,
-        "TimescaleDB is available: glucose readings will use a compressed hypertable." if timescale
-        else "TimescaleDB is not installed on the server: everything works, with plain PostgreSQL tables.",
-        warning=not timescale,
-    ))
+    timescale_step = timescale_check(conn)
+    steps.append(timescale_step)
+    timescale = not timescale_step.warning
     row = conn.execute(
         "SELECT has_database_privilege(current_database(), 'CREATE'), has_schema_privilege('public', 'CREATE'), "
         "r.rolcreaterole OR r.rolsuper FROM pg_roles r WHERE r.rolname = current_user"
@@ -179,3 +176,36 @@ def _inspect_server(conn: psycopg.Connection, steps: list[CheckStep], target: Co
         else "This user may not create tables in the database: use the database owner's account for setup.",
     ))
     return CheckReport(tuple(steps), version, timescale, can_migrate, bool(row[2]))
+
+
+TIMESCALE_NOT_INSTALLED = "TimescaleDB is not installed on the server: everything works, with plain PostgreSQL tables."
+TIMESCALE_NOT_PRELOADED = (
+    "TimescaleDB is installed but not loaded (shared_preload_libraries): glucose readings will use plain PostgreSQL "
+    "tables; add timescaledb to shared_preload_libraries and restart the server to use it."
+)
+TIMESCALE_USABLE = "TimescaleDB is installed and loaded: glucose readings will use a compressed hypertable."
+TIMESCALE_ACTIVE = "TimescaleDB is active in this database: glucose readings use a compressed hypertable."
+TIMESCALE_PLAIN_ALREADY = (
+    "TimescaleDB is loaded, but this database's glucose readings were set up as plain PostgreSQL tables before it "
+    "was: they stay plain tables (everything works)."
+)
+
+
+def timescale_check(conn: psycopg.Connection) -> CheckStep:
+    """What will really happen to the glucose readings, by the migrations' own rule (`timescale_support`)."""
+    available, loaded = conn.execute(SUPPORT_QUERY).fetchone()
+    support = timescale_support(bool(available), bool(loaded))
+    if support is TimescaleSupport.NOT_INSTALLED:
+        return CheckStep("timescaledb", True, TIMESCALE_NOT_INSTALLED, warning=True)
+    if support is TimescaleSupport.NOT_PRELOADED:
+        return CheckStep("timescaledb", True, TIMESCALE_NOT_PRELOADED, warning=True)
+    created, tables = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'), "
+        "to_regclass('glucose_internal.glucose_reading') IS NOT NULL").fetchone()
+    if not tables:
+        return CheckStep("timescaledb", True, TIMESCALE_USABLE)
+    if created and conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM timescaledb_information.hypertables "
+            "WHERE hypertable_name = 'glucose_reading')").fetchone()[0]:
+        return CheckStep("timescaledb", True, TIMESCALE_ACTIVE)
+    return CheckStep("timescaledb", True, TIMESCALE_PLAIN_ALREADY, warning=True)

@@ -63,8 +63,21 @@ class StaleRecord(DomainError):
         self.theirs = theirs
 
 
-class ConnectionLost(DomainError):
-    """The database server could not be reached; the action may be retried."""
+class TryAgain(DomainError):
+    """The action failed for a reason that may pass (server gone, busy, a clash with another
+    workstation): nothing was written, and the same action may succeed when tried again."""
+
+
+class ConnectionLost(TryAgain):
+    """The database server could not be reached, or did not answer in time; the action may be retried."""
+
+
+class ConcurrentUpdate(TryAgain):
+    """The server aborted the action because another workstation touched the same rows at the same moment."""
+
+
+class UnstorableValue(DomainError):
+    """The server refused a value as it is (wrong form, too long, a forbidden character): retrying cannot help."""
 
 
 class SchemaTooNew(DomainError):

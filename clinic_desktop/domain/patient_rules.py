@@ -12,6 +12,7 @@ prefixes per country are far beyond a hand-written regex). Dates typed by people
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ import phonenumbers
 
 from .enums import DiabetesType, GlucoseUnit, ManagementMode, Sex
 from .errors import FieldProblem
+from .text_rules import checked_text, text_problem
 
 #: Fields anyone registering a patient may set (receptionists included).
 DEMOGRAPHIC_FIELDS = ("mrn", "given_name", "family_name", "date_of_birth", "sex", "phone", "email", "address")
@@ -148,6 +150,12 @@ def clean_patient_fields(
         if cleaner is None:
             problems.append(FieldProblem(name, "This field does not exist on a patient record."))
             continue
+        # Before any cleaner: a value of only (say) U+001C would otherwise be stripped away as blank.
+        refused = text_problem(value, _LABELS.get(name, name), multiline=name in MULTILINE_FIELDS) \
+            if isinstance(value, str) else None
+        if refused is not None:
+            problems.append(FieldProblem(name, refused))
+            continue
         try:
             cleaned[name] = cleaner(value, ctx)
         except ValueError as exc:
@@ -162,6 +170,13 @@ def clean_patient_fields(
         problems.append(FieldProblem("diagnosed_on", "The diagnosis date cannot be before the date of birth."))
     return cleaned, problems
 
+
+#: Free-text fields that may hold line breaks and tabs.
+MULTILINE_FIELDS = ("address", "notes")
+#: How a field is named in a sentence.
+_LABELS = {"mrn": "MRN", "given_name": "given name", "family_name": "family name", "phone": "phone number",
+           "email": "e-mail address", "date_of_birth": "date of birth", "diagnosed_on": "diagnosis date",
+           "last_hba1c": "last HbA1c", "last_hba1c_on": "date of the last HbA1c", "target_hba1c": "target HbA1c"}
 
 _REQUIRED_MESSAGES = {
     "mrn": "Enter the medical record number (MRN).",
@@ -179,10 +194,11 @@ def _name(label: str, field: str) -> Any:
     def clean(value: Any, ctx: FieldContext) -> str:
         if _blank(value):
             raise ValueError(_REQUIRED_MESSAGES[field])
-        text = " ".join(str(value).split())
+        # Refused before splitting: str.split() would silently eat some controls (U+001C–U+001F, U+0085).
+        text = unicodedata.normalize("NFC", " ".join(checked_text(value, label).split()))
         if len(text) > NAME_MAX:
             raise ValueError(f"The {label} is too long (at most {NAME_MAX} characters).")
-        if any(ch.isdigit() for ch in text) or any(ord(ch) < 32 for ch in str(value)):
+        if any(ch.isdigit() for ch in text):
             raise ValueError(f"The {label} may contain letters, spaces, hyphens and apostrophes only.")
         return text
 
@@ -192,7 +208,7 @@ def _name(label: str, field: str) -> Any:
 def _mrn(value: Any, ctx: FieldContext) -> str:
     if _blank(value):
         raise ValueError(_REQUIRED_MESSAGES["mrn"])
-    mrn = normalize_mrn(str(value))
+    mrn = normalize_mrn(checked_text(value, "MRN"))
     if not MRN_PATTERN.match(mrn):
         raise ValueError("The MRN may use letters, digits, '-', '_', '/' and '.', up to 32 characters.")
     return mrn
@@ -224,15 +240,16 @@ def _date(field: str, *, required: bool = False, not_future: bool = True) -> Any
 def _phone(value: Any, ctx: FieldContext) -> str | None:
     if _blank(value):
         return None
-    if len(str(value)) > 40:
+    text = checked_text(value, "phone number")
+    if len(text) > 40:
         raise ValueError("The phone number is too long.")
-    return normalize_phone(str(value), ctx.region)
+    return normalize_phone(text, ctx.region)
 
 
 def _email(value: Any, ctx: FieldContext) -> str | None:
     if _blank(value):
         return None
-    text = str(value).strip()
+    text = checked_text(value, "e-mail address")
     if len(text) > 254 or not EMAIL_PATTERN.match(text):
         raise ValueError("Enter an e-mail address like name@example.org.")
     return text
@@ -266,11 +283,13 @@ def _enum(enum_cls: type, label: str) -> Any:
     return clean
 
 
-def _text(limit: int) -> Any:
+def _text(limit: int, label: str) -> Any:
+    """A multi-line free text (address, notes): line breaks and tabs allowed, other controls not."""
+
     def clean(value: Any, ctx: FieldContext) -> str | None:
         if _blank(value):
             return None
-        text = str(value).strip()
+        text = checked_text(value, label, multiline=True)
         if len(text) > limit:
             raise ValueError(f"The text is too long (at most {limit} characters).")
         return text
@@ -295,7 +314,7 @@ _CLEANERS = {
     "sex": _enum(Sex, "sex"),
     "phone": _phone,
     "email": _email,
-    "address": _text(1000),
+    "address": _text(1000, "address"),
     "diabetes_type": _enum(DiabetesType, "diabetes type"),
     "diagnosed_on": _date("diagnosed_on"),
     "last_hba1c": _hba1c,
@@ -303,6 +322,6 @@ _CLEANERS = {
     "target_hba1c": _hba1c,
     "glucose_unit": _enum(GlucoseUnit, "glucose unit"),
     "management_mode": _enum(ManagementMode, "management mode"),
-    "notes": _text(10_000),
+    "notes": _text(10_000, "notes"),
     "responsible_doctor_id": _uuid,
 }

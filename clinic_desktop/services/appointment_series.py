@@ -30,6 +30,7 @@ from .appointment_dto import (
     SeriesResult,
 )
 from ..domain.changes import ChangeKind
+from ..domain.text_rules import refuse_bad_text
 
 _MOVABLE = (AppointmentStatus.REQUESTED, AppointmentStatus.CONFIRMED)
 
@@ -135,6 +136,7 @@ class AppointmentSeriesMixin:
     ) -> tuple[AppointmentDTO, ...]:
         """Cancel this appointment and the later open ones of its series, with one reason."""
         actor.require(Capability.BOOK_APPOINTMENTS, action="cancel appointments")
+        refuse_bad_text(("cancel_reason", "reason for cancelling", reason, False))
         reason = (reason or "").strip()
         if not reason:
             raise ValidationError([FieldProblem("cancel_reason", "Say why the appointments are cancelled.")])

@@ -35,6 +35,7 @@ from .appointment_dto import AppointmentDTO, FreeSlot, SlotTaken
 from .appointment_series import AppointmentSeriesMixin
 from .schedule_settings import ScheduleSettingsMixin
 from ..domain.changes import ChangeKind
+from ..domain.text_rules import refuse_bad_text, text_field_problems
 
 MAX_NOTES = 2000
 MAX_CHECKLIST_ITEMS = 20
@@ -165,6 +166,7 @@ class AppointmentService(AppointmentCalendarMixin, AppointmentSeriesMixin, Sched
         status = AppointmentStatus(status)
         if status == AppointmentStatus.CANCELLED:
             return self.cancel(actor, appointment_id, expected_version=expected_version, reason=note or "")
+        refuse_bad_text(("note", "note", note, True))
         if status not in STATUS_CAPABILITY:
             raise DomainError(f"An appointment cannot be set back to {STATUS_LABELS[status].lower()}.")
         actor.require(STATUS_CAPABILITY[status], action=f"mark appointments {STATUS_LABELS[status].lower()}")
@@ -190,6 +192,7 @@ class AppointmentService(AppointmentCalendarMixin, AppointmentSeriesMixin, Sched
     def cancel(self, actor: Actor, appointment_id: uuid.UUID, *, expected_version: int, reason: str) -> AppointmentDTO:
         """Cancel an open appointment with a reason; the slot becomes free at once."""
         actor.require(STATUS_CAPABILITY[AppointmentStatus.CANCELLED], action="cancel appointments")
+        refuse_bad_text(("cancel_reason", "reason for cancelling", reason, False))
         reason = (reason or "").strip()
         if not reason:
             raise ValidationError([FieldProblem("cancel_reason", "Say why the appointment is cancelled.")])
@@ -297,6 +300,8 @@ def _detail_problems(reason, notes: str | None, checklist: Sequence[str]) -> lis
         AppointmentReason(reason)
     except ValueError:
         problems.append(FieldProblem("reason", "Choose the reason for the visit."))
+    problems += text_field_problems([("notes", "notes", notes, True)]
+                                    + [("checklist", "checklist item", item, False) for item in checklist])
     if notes and len(notes) > MAX_NOTES:
         problems.append(FieldProblem("notes", f"Keep the notes under {MAX_NOTES} characters."))
     if len(checklist) > MAX_CHECKLIST_ITEMS or any(len(i) > 120 for i in checklist):

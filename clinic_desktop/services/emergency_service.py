@@ -20,6 +20,7 @@ from ..domain.permissions import Capability
 from .glucose_access import clinic_thresholds
 from .glucose_dto import ChartMarker, EmergencyEventDTO
 from ..domain.changes import ChangeKind
+from ..domain.text_rules import refuse_bad_text
 
 #: Episodes that ended longer ago than this (e.g. in an imported history) are not raised as
 #: alerts: they are past, and show in the metrics (TBR/TAR) and the review worklist instead.
@@ -112,6 +113,7 @@ class EmergencyService:
     def _act(self, actor: Actor, event_id: uuid.UUID, expected_version: int, note: str | None,
              target: EmergencyState, verb: str) -> EmergencyEventDTO:
         actor.require(Capability.RECORD_GLUCOSE, action=f"{verb} glucose alerts")
+        refuse_bad_text(("note", "note", note, True))
         with self._db.unit_of_work(actor) as uow:
             event = uow.session.get(EmergencyEvent, event_id)
             if event is None or event.clinic_id != actor.clinic_id:

@@ -22,6 +22,7 @@ from ..db.timeseries import TimeSeriesBackend, backend_for
 from ..domain.actor import Actor
 from ..domain.changes import ChangeKind
 from ..domain.clock import SYSTEM_CLOCK, Clock, local_now
+from ..domain.errors import ConnectionLost
 from ..domain.permissions import Capability
 from ..imports import ParsedReading, ReadingWindow, RejectedLine, open_export
 from .emergency_service import detect_events
@@ -30,6 +31,8 @@ from .glucose_access import checked_patient, clinic_zone, patient_birth_date
 SAMPLE_ROWS = 200
 KEPT_REJECTED = 1000
 PROGRESS_EVERY = 5000
+IMPORT_INTERRUPTED = ("The connection to the database server was lost (or it stopped answering) during the import. "
+                      "Nothing was stored; your file is kept — try the import again when the server is back.")
 
 
 class TaskStateLike(Protocol):
@@ -129,11 +132,22 @@ class GlucoseImportService:
 
     def import_file(self, actor: Actor, patient_id: uuid.UUID, path: str, *, kind: str,
                     mapping: dict[str, Any] | None = None, state: TaskStateLike | None = None) -> ImportResult:
-        """Store the file's readings for the patient; idempotent; all or nothing."""
+        """Store the file's readings for the patient; idempotent; all or nothing.
+
+        A connection lost or a timeout during the load (the raw COPY included) is ConnectionLost
+        with a sentence saying nothing was stored and the file can simply be imported again.
+        """
         state = state or _NoState()
         zone, window = self._zone_and_window(actor, patient_id)
         reader = open_export(path, kind, zone, mapping, window=window)
-        total = _count_lines(path)
+        try:
+            return self._load(actor, patient_id, reader, kind, state, _count_lines(path))
+        except ConnectionLost as exc:
+            raise ConnectionLost(IMPORT_INTERRUPTED) from exc
+
+    def _load(self, actor: Actor, patient_id: uuid.UUID, reader, kind: str,  # noqa: ANN001
+              state: TaskStateLike, total: int) -> ImportResult:
+        """The one transaction of an import: COPY into staging, move, detect events, audit."""
         source, serial = reader.device.source.value, reader.device.serial
         with self._db.unit_of_work(actor) as uow:
             checked_patient(uow.session, actor, patient_id)

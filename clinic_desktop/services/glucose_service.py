@@ -30,6 +30,7 @@ from .glucose_dto import (AgpProfile, ChartMarker, DailyOverlay, EmergencyEventD
                           ReadingDTO, TimeInRanges, WorklistRow)
 from .review_worklist_service import ReviewWorklistService
 from ..domain.changes import ChangeKind
+from ..domain.text_rules import refuse_bad_text
 
 AGP_BIN_MINUTES = 15
 AGP_MIN_PER_BIN = 5  # fewer readings in a time-of-day bin: no percentile drawn there
@@ -152,6 +153,7 @@ class GlucoseService:
                            note: str | None = None) -> ReadingDTO:
         """A fingerstick reading; 'HI'/'LO' meter displays are kept as flagged 600/20 mg/dL."""
         actor.require(Capability.RECORD_GLUCOSE, action="record glucose readings")
+        refuse_bad_text(("note", "note", note, True))
         value_mgdl, flag = _validate_manual(recorded_at, value, unit, context, now=self._clock.now())
         with self._db.unit_of_work(actor) as uow:
             checked_patient(uow.session, actor, patient_id)

@@ -33,6 +33,7 @@ from .medication_dto import DoseDTO, PrescriptionDTO, PrescriptionInput
 from .medication_ledger import LedgerEntry, LogRow, PlanRow, active_window, build_ledger
 from .medication_reads import MedicationReads
 from ..domain.changes import ChangeKind
+from ..domain.text_rules import refuse_bad_text, text_field_problems
 
 CLOCK_SKEW = timedelta(minutes=2)  # workstation clocks differ a little from the server's
 
@@ -98,6 +99,7 @@ class MedicationService(MedicationReads):
     def pause(self, actor: Actor, *, medication_id: uuid.UUID, expected_version: int, reason: str | None = None) -> PrescriptionDTO:
         """Pause an active prescription: doses from now on do not count until it is resumed."""
         actor.require(Capability.PRESCRIBE, action="pause prescriptions")
+        refuse_bad_text(("reason", "reason", reason, False))
         with self._db.unit_of_work(actor) as uow:
             med = _editable(uow.session, actor, medication_id, expected_version, self._dto)
             if med.state is not MedicationState.ACTIVE:
@@ -129,6 +131,7 @@ class MedicationService(MedicationReads):
     def discontinue(self, actor: Actor, *, medication_id: uuid.UUID, expected_version: int, reason: str) -> PrescriptionDTO:
         """Stop a prescription now, with the reason (required)."""
         actor.require(Capability.PRESCRIBE, action="discontinue prescriptions")
+        refuse_bad_text(("reason", "reason", reason, False))
         if not _clean(reason):
             raise ValidationError([FieldProblem("reason", "Enter why the prescription is discontinued.")])
         with self._db.unit_of_work(actor) as uow:
@@ -242,6 +245,10 @@ def _clean(text: str | None) -> str | None:
 
 def _validated(data: PrescriptionInput) -> list[time]:
     times, problems = parse_dose_times(data.times)
+    problems += text_field_problems([
+        ("drug_name", "drug name", data.drug_name, False), ("strength", "strength", data.strength, False),
+        ("dose", "dose", data.dose, False), ("form", "form", data.form, False), ("route", "route", data.route, False),
+        ("instructions", "instructions", data.instructions, True)])
     if not data.drug_name or not data.drug_name.strip():
         problems.insert(0, FieldProblem("drug_name", "Enter the drug name."))
     elif len(data.drug_name.strip()) > 200:
@@ -336,6 +343,7 @@ def _plan_of(med: Medication) -> PlanRow:
 def _checked_outcome(status: DoseStatus, taken_at, reason, scheduled_at: datetime, grace: timedelta, now: datetime):  # noqa: ANN001, ANN202
     """Validate an outcome; a taken dose after the grace window becomes TAKEN_LATE."""
     status = DoseStatus(status)
+    refuse_bad_text(("reason", "reason", reason, False))
     if status is DoseStatus.PENDING:
         raise ValidationError([FieldProblem("status", "Choose taken, missed or skipped.")])
     if status in (DoseStatus.TAKEN, DoseStatus.TAKEN_LATE):

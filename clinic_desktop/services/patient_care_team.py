@@ -17,6 +17,7 @@ from ..domain.enums import CaregiverPermission
 from ..domain.errors import ConflictError, FieldProblem, NotFound, ValidationError
 from .patient_dto import CareTeam, CareTeamCaregiver, CareTeamDoctor
 from ..domain.changes import ChangeKind
+from ..domain.text_rules import text_field_problems
 
 
 def load(session: Session, patient: Patient) -> CareTeam:
@@ -91,6 +92,7 @@ def link_caregiver(
     cleaned, problems = patient_rules.clean_patient_fields(
         {"given_name": given_name, "family_name": family_name, "phone": phone, "email": email}, ctx, existing={}
     )
+    problems += text_field_problems([("relationship", "relationship", relationship, False)])
     if relationship is not None and len(relationship) > 64:
         problems.append(FieldProblem("relationship", "The relationship is too long (at most 64 characters)."))
     if problems:

@@ -13,6 +13,7 @@ from ..domain.actor import Actor
 from ..domain.appointment_rules import hours_table_problems
 from ..domain.errors import FieldProblem, NotFound, ValidationError
 from ..domain.permissions import Capability
+from ..domain.text_rules import refuse_bad_text
 from . import appointment_queries as q
 from .appointment_dto import ClosedDayDTO, WorkingBlock
 from ..domain.changes import ChangeKind
@@ -59,6 +60,7 @@ class ScheduleSettingsMixin:
     def set_closed_day(self, actor: Actor, *, day: date, label: str) -> ClosedDayDTO:
         """Mark a day closed (or relabel it); existing bookings stay and are listed to reception."""
         actor.require(Capability.EDIT_SCHEDULE, action="change closed days")
+        refuse_bad_text(("label", "name of the closed day", label, False))
         label = (label or "").strip()
         if not label or len(label) > 120:
             raise ValidationError([FieldProblem("label", "Name the closed day (up to 120 characters).")])

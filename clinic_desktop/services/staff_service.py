@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -15,6 +16,7 @@ from ..domain.actor import Actor
 from ..domain.enums import Role
 from ..domain.errors import ConflictError, FieldProblem, NotFound, StaleRecord, ValidationError
 from ..domain.permissions import Capability
+from ..domain.text_rules import text_field_problems, text_problem
 from . import passwords
 from ..domain.changes import ChangeKind
 
@@ -61,7 +63,7 @@ class StaffService:
             uow.session.execute(select(func.pg_advisory_xact_lock(0x5E7A9)))
             if uow.session.scalar(text("SELECT app_has_any_clinic()")):
                 raise ConflictError("This database already has a clinic; sign in with an existing account instead.")
-            clinic = Clinic(id=uuid.uuid4(), name=clinic_name.strip(), timezone=timezone)
+            clinic = Clinic(id=uuid.uuid4(), name=unicodedata.normalize("NFC", clinic_name.strip()), timezone=timezone)
             set_transaction_clinic(uow.session, clinic.id)
             uow.session.add(clinic)
             uow.session.flush()
@@ -78,7 +80,8 @@ class StaffService:
     ) -> StaffDTO:
         """An admin adds a staff member; doctors also get a doctor profile."""
         actor.require(Capability.MANAGE_STAFF, action="create staff accounts")
-        problems = _account_problems(username, full_name)
+        problems = _account_problems(username, full_name) + text_field_problems(
+            [("specialty", "specialty", specialty, False)])
         if problems:
             raise ValidationError(problems)
         passwords.check_password_policy(password, username=username)
@@ -89,7 +92,7 @@ class StaffService:
             doctor_id = None
             if role == Role.DOCTOR:
                 profile = DoctorProfile(
-                    clinic_id=actor.clinic_id, staff_id=account.id, display_name=full_name.strip(), specialty=specialty
+                    clinic_id=actor.clinic_id, staff_id=account.id, display_name=_person_name(full_name), specialty=(specialty or "").strip() or None
                 )
                 uow.session.add(profile)
                 uow.session.flush()
@@ -168,7 +171,7 @@ def _new_account(clinic_id: uuid.UUID, username: str, full_name: str, role: Role
     return StaffAccount(
         clinic_id=clinic_id,
         username=username.strip(),
-        full_name=full_name.strip(),
+        full_name=_person_name(full_name),
         role=role,
         password_hash=passwords.hash_password(password),
     )
@@ -183,7 +186,10 @@ def _dto(account: StaffAccount, doctor_id: uuid.UUID | None) -> StaffDTO:
 
 def _clinic_problems(name: str, timezone: str) -> list[FieldProblem]:
     problems = []
-    if not name or not name.strip():
+    bad = text_problem(name or "", "clinic's name")
+    if bad is not None:
+        problems.append(FieldProblem("clinic_name", bad))
+    elif not name or not name.strip():
         problems.append(FieldProblem("clinic_name", "Enter the clinic's name."))
     elif len(name.strip()) > 200:
         problems.append(FieldProblem("clinic_name", "Use at most 200 characters."))
@@ -201,6 +207,16 @@ def _account_problems(username: str, full_name: str) -> list[FieldProblem]:
         problems.append(FieldProblem("username", "Enter a user name."))
     elif len(name) > 64 or not all(c.isalnum() or c in "._-@" for c in name):
         problems.append(FieldProblem("username", "Use up to 64 letters, digits, '.', '_', '-' or '@'."))
-    if not full_name or not full_name.strip():
+    bad = text_problem(full_name or "", "full name")
+    if bad is not None:
+        problems.append(FieldProblem("full_name", bad))
+    elif not full_name or not full_name.strip():
         problems.append(FieldProblem("full_name", "Enter the person's full name."))
+    elif len(_person_name(full_name)) > 200:
+        problems.append(FieldProblem("full_name", "The full name is too long (at most 200 characters)."))
     return problems
+
+
+def _person_name(text: str) -> str:
+    """A name as stored: NFC, single spaces (checked by `_account_problems` first)."""
+    return unicodedata.normalize("NFC", " ".join(text.split()))

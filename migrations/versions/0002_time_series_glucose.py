@@ -62,12 +62,11 @@ _VIEW_COLUMNS = "clinic_id, patient_id, bucket, n, total, total_sq, lo, hi, n_ve
 
 
 def _timescale_possible() -> bool:
-    bind = op.get_bind()
-    available = bind.exec_driver_sql(
-        "SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'"
-    ).scalar()
-    preloaded = "timescaledb" in (bind.exec_driver_sql("SHOW shared_preload_libraries").scalar() or "")
-    return bool(available and preloaded)
+    """The same rule as the wizard's "Check connection" (installed and preloaded)."""
+    from clinic_desktop.db.timeseries.timescale_support import SUPPORT_QUERY, TimescaleSupport, timescale_support
+
+    available, loaded = op.get_bind().exec_driver_sql(SUPPORT_QUERY).one()
+    return timescale_support(bool(available), bool(loaded)) is TimescaleSupport.USABLE
 
 
 def _x(name: str) -> str | None:

@@ -3,7 +3,8 @@
 Run: `nice -n 10 .venv/bin/python tests/benchmarks/fuzz_inputs.py [--examples 10000] [--no-server]`
 Prints per target the cases run, how many were accepted or rejected, and the time. A failure
 prints hypothesis' smallest falsifying example and exits non-zero. The server target registers
-patients through the service on a throwaway PostgreSQL and checks that a rejection stores nothing.
+patients through the service on a throwaway PostgreSQL and checks that a rejection stores nothing;
+another puts bidi, zero-width and control characters into every text field of every form.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.fuzz_targets import OUTCOMES, offline_targets, patient_form_db  # noqa: E402
+from tests.fuzz_targets import OUTCOMES, hostile_forms_db, offline_targets, patient_form_db  # noqa: E402
 
 
 def main() -> int:
@@ -43,6 +44,15 @@ def main() -> int:
                 return conn.scalar(text("SELECT count(*) FROM patient"))
 
         targets["patient form (server)"] = patient_form_db(args.examples, db, clinic.receptionist, count)
+        from tests.services.glucose_helpers import make_patient
+        from tests.services.test_fuzz_forms_db import STORED
+
+        def stored() -> int:
+            with db.engine.connect() as conn:
+                return conn.scalar(text(STORED))
+
+        targets["hostile forms (server)"] = hostile_forms_db(args.examples, db, clinic,
+                                                             make_patient(db, clinic.doctor), stored)
     failed = 0
     print(f"{'target':<26} {'cases':>8} {'accepted':>9} {'rejected':>9} {'seconds':>8}  result")
     try:
@@ -57,7 +67,7 @@ def main() -> int:
             seconds = time.perf_counter() - started
             outcomes = {k[1]: v for k, v in OUTCOMES.items() if k[0] == name}
             accepted = outcomes.get("accepted", 0) + outcomes.get("read", 0)
-            rejected = outcomes.get("rejected", 0) + outcomes.get("refused", 0)
+            rejected = sum(outcomes.values()) - accepted  # refused, rejected, or per form (hostile forms)
             print(f"{name:<26} {accepted + rejected:>8} {accepted:>9} {rejected:>9} {seconds:>8.1f}  {result}", flush=True)
         for (family_of, outcome), n in sorted(OUTCOMES.items()):
             if family_of.endswith(" family"):  # which kinds of bad file were read or refused

@@ -12,6 +12,7 @@ from clinic_desktop.db.database import Database
 from clinic_desktop.db.engine import ConnectTarget, create_app_engine
 from clinic_desktop.db.local_server import free_port
 from clinic_desktop.db.models import Patient
+from clinic_desktop.db.timeseries import backend_for
 from clinic_desktop.qt.dialogs.patient_conflict_dialog import KEEP_MINE
 from clinic_desktop.qt.dialogs.patient_record_dialog import PatientRecordDialog
 from clinic_desktop.qt.widgets.patient_picker import PatientPicker
@@ -126,7 +127,8 @@ def test_unreachable_server_keeps_the_form_and_retry_registers_once(qtbot, datab
     down = Database(create_app_engine(ConnectTarget(url, None, PoolSettings(size=1, max_overflow=0, timeout_s=2,
                                                                              pre_ping=False))))
     context = context_for(database, clinic.receptionist)
-    context.services.patients = PatientService(down)
+    # The backend is chosen when the app connects (the server was up then); the server goes away afterwards.
+    context.services.patients = PatientService(down, backend=backend_for(database))
     dialog = PatientRecordDialog(context)
     qtbot.addWidget(dialog)
     fill(dialog, mrn="R-200", given_name="Ida", family_name="Berg", date_of_birth="01/02/1970")
@@ -201,4 +203,47 @@ def test_likely_duplicates_are_shown_before_registering(qtbot, database, clinic)
     dialog.save()
     qtbot.waitUntil(lambda: dialog.record is not None, timeout=10000)
     assert count(database, clinic) == 2
+    dialog._runner.wait_idle()
+
+
+def test_nul_in_the_address_is_a_field_error_without_retry(qtbot, database, clinic):
+    dialog = PatientRecordDialog(context_for(database, clinic.receptionist))
+    qtbot.addWidget(dialog)
+    fill(dialog, mrn="R-300", given_name="Nia", family_name="Roth", date_of_birth="01/02/1970")
+    dialog.inputs["address"].setPlainText("Hauptstr. 1\x00\nBerlin")
+    assert "\x00" in dialog.form_data()["address"]  # the widget hands the character on
+    dialog.save()
+    qtbot.waitUntil(lambda: dialog.errors["address"].isVisibleTo(dialog), timeout=10000)
+    assert "address" in dialog.errors["address"].text() and "U+0000" in dialog.errors["address"].text()
+    assert dialog.banner.isVisibleTo(dialog) and not dialog.retry_button.isVisibleTo(dialog)
+    assert count(database, clinic) == 0
+    dialog._runner.wait_idle()
+
+
+def test_bidi_override_in_a_name_is_a_field_error(qtbot, database, clinic):
+    dialog = PatientRecordDialog(context_for(database, clinic.receptionist))
+    qtbot.addWidget(dialog)
+    fill(dialog, mrn="R-301", given_name="Nia", family_name="Ro\u202eht", date_of_birth="01/02/1970")
+    dialog.save()
+    qtbot.waitUntil(lambda: dialog.errors["family_name"].isVisibleTo(dialog), timeout=10000)
+    assert "U+202E" in dialog.errors["family_name"].text() and not dialog.retry_button.isVisibleTo(dialog)
+    assert count(database, clinic) == 0
+    dialog._runner.wait_idle()
+
+
+def test_a_value_the_server_refuses_is_explained_and_not_offered_a_retry(qtbot, database, clinic, monkeypatch):
+    """Should a value slip past validation, the server's DataError is a sentence, never a Retry that cannot work."""
+    from clinic_desktop.domain import patient_rules
+
+    # The text rule switched off, as if a character had slipped past it.
+    monkeypatch.setattr(patient_rules, "text_problem", lambda *args, **kwargs: None)
+    monkeypatch.setattr(patient_rules, "checked_text", lambda value, label, multiline=False: str(value).strip())
+    dialog = PatientRecordDialog(context_for(database, clinic.receptionist))
+    qtbot.addWidget(dialog)
+    fill(dialog, mrn="R-302", given_name="Nia", family_name="Roth", date_of_birth="01/02/1970")
+    dialog.inputs["address"].setPlainText("Hauptstr. 1\x00")
+    dialog.save()
+    qtbot.waitUntil(lambda: dialog.banner.isVisibleTo(dialog), timeout=10000)
+    assert "could not be stored" in dialog.banner.text() and not dialog.retry_button.isVisibleTo(dialog)
+    assert count(database, clinic) == 0
     dialog._runner.wait_idle()

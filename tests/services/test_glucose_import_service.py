@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy import text as text_sql
 
 from clinic_desktop.domain.enums import Role
-from clinic_desktop.domain.errors import NotFound, PermissionDenied
+from clinic_desktop.domain.errors import ConnectionLost, NotFound, PermissionDenied
 from clinic_desktop.imports import ImportFormatError
 from clinic_desktop.services.emergency_service import EmergencyService
 from clinic_desktop.services.glucose_import_service import GlucoseImportService
@@ -102,6 +103,32 @@ def test_failed_import_leaves_nothing(database, importer, clinic, patient, tmp_p
     with pytest.raises(OSError):
         importer.import_file(clinic.doctor, patient, str(path), kind="dexcom", state=Failing())
     assert count(database, patient) == 0
+
+
+def test_connection_killed_mid_copy_is_connection_lost_and_stores_nothing(database, importer, clinic, patient,
+                                                                         tmp_path):
+    """The importing backend is terminated (as by a server restart) once the COPY has reported progress."""
+    path = clarity_file(tmp_path / "long.csv", datetime(2025, 1, 1), [120 + (i % 50) for i in range(30000)])
+    killed: list[int] = []
+
+    class Terminating(RecordingState):
+        def report(self, done, total, text=""):  # noqa: ANN001
+            super().report(done, total, text)
+            if text.startswith("Loaded") and not killed:
+                with database.engine.connect() as conn:
+                    killed.extend(conn.execute(text_sql(
+                        "SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND datname = current_database() "
+                        "AND query LIKE 'COPY glucose_import_staging%' AND pg_terminate_backend(pid)")).scalars())
+
+    with pytest.raises(ConnectionLost) as caught:
+        importer.import_file(clinic.doctor, patient, str(path), kind="dexcom", state=Terminating())
+    assert len(killed) == 1
+    message = caught.value.message
+    assert "your file is kept" in message and "try the import again" in message and "Nothing was stored" in message
+    assert count(database, patient) == 0
+    # The pool dropped the dead connection: the next import on the same service works.
+    result = importer.import_file(clinic.doctor, patient, str(path), kind="dexcom")
+    assert result.stored > 29000 and count(database, patient) == result.stored
 
 
 def test_wrong_kind_and_permissions(database, importer, clinic, patient):

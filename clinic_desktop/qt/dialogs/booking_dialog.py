@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from ...domain.appointment_rules import local_wall_time
 from ...domain.enums import AppointmentReason
-from ...domain.errors import ConflictError, ConnectionLost, DomainError, ValidationError
+from ...domain.errors import ConflictError, DomainError, TryAgain, ValidationError
 from ...services.appointment_dto import SlotTaken
 from ..models.appointment_list_model import REASON_LABELS
 from ..workers import TaskRunner
@@ -167,9 +167,9 @@ class BookingDialog(QDialog):
         elif isinstance(exc, SlotTaken):
             self._show_error("starts_at", exc.message)
             self._offer_slots(exc.next_slots)
-        elif isinstance(exc, ConnectionLost):
-            self._show_error("general", "The database server cannot be reached. Nothing you typed is lost: press "
-                                        "Retry when it is back — the booking cannot be made twice.")
+        elif isinstance(exc, TryAgain):  # only errors a second try may pass get a Retry
+            self._show_error("general", f"{exc.message} Nothing you typed is lost: press Retry — the booking "
+                                        "cannot be made twice.")
             self.book_button.setText("Retry")
         elif isinstance(exc, ConflictError):
             self._show_error(exc.field if exc.field in self.errors else "general", exc.message)
@@ -179,7 +179,7 @@ class BookingDialog(QDialog):
         elif isinstance(exc, DomainError):
             self._show_error(exc.field if exc.field in self.errors else "general", exc.message)
         else:
-            self._show_error("general", "The booking failed unexpectedly; nothing was booked. Try again.")
+            self._show_error("general", "The booking failed unexpectedly; nothing was booked.")
 
     def _offer_slots(self, slots) -> None:  # noqa: ANN001
         self.next_slots.clear()

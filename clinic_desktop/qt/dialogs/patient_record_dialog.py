@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...domain.enums import DiabetesType, GlucoseUnit, ManagementMode, Sex
-from ...domain.errors import ConnectionLost, DomainError, StaleRecord, ValidationError
+from ...domain.errors import DomainError, StaleRecord, TryAgain, ValidationError
 from ...domain.patient_rules import CLINICAL_FIELDS, DEMOGRAPHIC_FIELDS, format_phone
 from ...domain.permissions import Capability
 from ...services.patient_dto import HEADER_ADHERENCE_DAYS, PatientRecord
@@ -373,12 +373,15 @@ class PatientRecordDialog(QDialog):
             self._show_banner("Please correct the highlighted fields; nothing was saved.")
         elif isinstance(exc, StaleRecord):
             self._resolve_conflict(exc)
-        elif isinstance(exc, ConnectionLost):
+        elif isinstance(exc, TryAgain):  # server gone, timeout, clash: the same save may pass next time
             self._show_banner(f"{exc.message} Nothing you typed is lost.", retry=True)
-        elif isinstance(exc, DomainError):
+        elif isinstance(exc, DomainError):  # retrying the same values cannot help: no Retry
+            if exc.field in self.errors:
+                self.errors[exc.field].setText(exc.message)
+                self.errors[exc.field].setVisible(True)
             self._show_banner(exc.message)
         else:
-            self._show_banner("Something went wrong; nothing was saved. Your input is kept.", retry=True)
+            self._show_banner("Something went wrong; nothing was saved. Your input is kept.")
 
     def _resolve_conflict(self, exc: StaleRecord) -> None:
         dialog = PatientConflictDialog(dict(exc.mine or {}), exc.theirs, self, formats=self._formats,
