@@ -50,7 +50,10 @@ def pg_server() -> TestServer:
 
 @pytest.fixture(scope="session")
 def template_database(pg_server: TestServer) -> str:
-    """One database migrated to head; each module copies it (CREATE DATABASE ... TEMPLATE)."""
+    """One database migrated to head; each module copies it (CREATE DATABASE ... TEMPLATE).
+
+    Sealed at once (no connections, not even TimescaleDB's job scheduler): only then can it be copied.
+    """
     name = pg_server.unique_name(_TEMPLATE)
     url = pg_server.create_database(name)
     engine = create_engine(url, poolclass=pool.NullPool)
@@ -58,6 +61,7 @@ def template_database(pg_server: TestServer) -> str:
         upgrade_to_head(engine)
     finally:
         engine.dispose()
+    pg_server.seal_template(name)
     try:
         yield name
     finally:
