@@ -133,9 +133,10 @@ def start_test_server() -> TestServer:
     if timescaledb_installed(binaries.bindir):
         settings["shared_preload_libraries"] = "timescaledb"
         settings["timescaledb.telemetry_level"] = "off"
-        # The per-database job scheduler keeps a connection to the template database, so
-        # CREATE DATABASE … TEMPLATE (one fresh database per test module) would fail.
-        settings["timescaledb.max_background_workers"] = "0"
+        # Background jobs on, as on a clinic's server: a job scheduler per database (and a worker
+        # per running job) needs far more worker processes than PostgreSQL's default 8.
+        settings["max_worker_processes"] = "32"
+        settings["timescaledb.max_background_workers"] = "24"
     cluster = LocalCluster(root, port=free_port(), tcp=True, auth="trust", db_user="clinic", extra_settings=settings)
     cluster.ensure_started()
     return TestServer(make_url(cluster.sqlalchemy_url("postgres")), cluster)
