@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from clinic_desktop.db.timeseries import PlainBackend, TimescaleBackend, backend_for
@@ -42,6 +44,25 @@ def in_session(database, clinic_id):
     session.begin()
     session.execute(text("SELECT set_config('app.clinic_id', :c, true)"), {"c": str(clinic_id)})
     return session
+
+
+def compress_old_chunks(database, attempts: int = 5) -> None:
+    """What the compression policy does for chunks past 30 days (the trace is from March 2025).
+
+    The policy job itself may be compressing the same chunks at that moment (background jobs run
+    during the tests): TimescaleDB then aborts one of the two with a serialization failure and,
+    like the policy, we try again.
+    """
+    for attempt in range(attempts):
+        try:
+            with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("SELECT compress_chunk(c, if_not_compressed => true) FROM show_chunks("
+                                  "'glucose_internal.glucose_reading', older_than => now() - interval '30 days') c"))
+            return
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) != "40001" or attempt == attempts - 1:
+                raise
+            time.sleep(0.5 * (attempt + 1))
 
 
 def expected_buckets(times, values, origin, width):
@@ -195,10 +216,7 @@ def test_old_readings_are_compressed_and_still_read_and_written_through_the_view
             "SELECT config->>'compress_after' FROM timescaledb_information.jobs "
             "WHERE proc_name = 'policy_compression' AND hypertable_name = 'glucose_reading'")).scalar()
     assert settings.get("patient_id") == 1 and policy == "30 days"
-    with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        # What the policy job does for chunks past 30 days (the trace is from March 2025).
-        conn.execute(text("SELECT compress_chunk(c, if_not_compressed => true) "
-                          "FROM show_chunks('glucose_internal.glucose_reading', older_than => now() - interval '30 days') c"))
+    compress_old_chunks(database)
     health = GlucoseService(app_role_database).storage_health(clinic.admin)
     assert health.compression_enabled and health.compressed_chunks >= 5
     assert health.bytes_after_compression < health.bytes_before_compression
