@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -284,3 +285,35 @@ def test_history_written_below_the_watermark_reads_right_before_any_refresh(
     assert hourly.in_range == np.count_nonzero((values >= 70) & (values <= 180))
     assert not series.raw and series.bucket_seconds >= 3600 and series.mins.min() == values.min()
     assert series.maxs.max() == values.max()
+
+
+@pytest.mark.timescale
+def test_a_write_refreshes_its_period_also_while_a_policy_refresh_runs(database, clinic, require_timescale):
+    """TimescaleDB refuses a refresh that overlaps one in progress instead of waiting; the write's
+    refresh tries again until the other one (here: a registered policy refresh) has ended."""
+    patient = make_patient(database, clinic.doctor)
+    start = datetime(2025, 5, 1, tzinfo=timezone.utc)
+    holder = database.engine.connect()  # the backend of the policy refresh in progress
+    holder.execute(text(
+        "INSERT INTO _timescaledb_catalog.continuous_aggs_jobs_refresh_ranges "
+        "SELECT mat_hypertable_id, -9223372036854775808, 9223372036854775807, pg_backend_pid(), 0, now() "
+        "FROM _timescaledb_catalog.continuous_agg WHERE user_view_name = 'glucose_daily_cagg'"))
+    holder.commit()
+
+    def policy_refresh_ends() -> None:
+        holder.execute(text("DELETE FROM _timescaledb_catalog.continuous_aggs_jobs_refresh_ranges "
+                            "WHERE pid = pg_backend_pid()"))
+        holder.commit()
+
+    ends = threading.Timer(1.0, policy_refresh_ends)
+    ends.start()
+    try:
+        seed_trace(database, clinic.clinic_id, patient, start, [120.0] * 864)  # 3 days, refreshed after commit
+    finally:
+        ends.join()
+        holder.close()
+    with in_session(database, clinic.clinic_id) as s:
+        assert TimescaleBackend().aggregates_current(s, [patient], start, start + timedelta(days=3))
+        daily = s.execute(text("SELECT sum(n) FROM glucose_internal.glucose_daily_cagg WHERE patient_id = :p"),
+                          {"p": patient}).scalar()
+    assert daily == 864
