@@ -60,7 +60,10 @@ def pg_server() -> TestServer:
 
 @pytest.fixture(scope="session")
 def template_database(pg_server: TestServer) -> str:
-    """One database migrated to head; each module copies it (CREATE DATABASE ... TEMPLATE)."""
+    """One database migrated to head; each module copies it (CREATE DATABASE ... TEMPLATE).
+
+    Sealed at once (no connections, not even TimescaleDB's job scheduler): only then can it be copied.
+    """
     name = pg_server.unique_name(_TEMPLATE)
     url = pg_server.create_database(name)
     engine = create_engine(url, poolclass=pool.NullPool)
@@ -68,6 +71,7 @@ def template_database(pg_server: TestServer) -> str:
         upgrade_to_head(engine)
     finally:
         engine.dispose()
+    pg_server.seal_template(name)
     try:
         yield name
     finally:
@@ -77,6 +81,7 @@ def template_database(pg_server: TestServer) -> str:
 def make_database(pg_server: TestServer, template: str, *, pool_settings: PoolSettings | None = None) -> tuple[Database, str]:
     name = pg_server.unique_name("t")
     url = pg_server.create_database(name, template=template)
+    pg_server.start_job_scheduler(name)  # its background jobs run during the tests, as on a clinic's server
     target = ConnectTarget(url, None, pool_settings or PoolSettings(size=4, max_overflow=4, timeout_s=10))
     database = Database(create_app_engine(target, application_name="clinic-desktop-tests"), workstation="test-ws")
     _open_databases.append(database)

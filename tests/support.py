@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
 
 from clinic_desktop.db.local_server import LocalCluster, find_binaries, free_port
 
@@ -27,6 +29,10 @@ def timescaledb_installed(bindir: Path) -> bool:
     else:
         libdir = bindir.parent / "lib"
     return any(libdir.glob("timescaledb*.so"))
+
+
+_OBJECT_IN_USE = "55006"  # "source database … is being accessed by other users"
+_COPY_RETRY_DELAYS_S = (0.2, 0.5, 1.0)  # each failed attempt already waited 5 s inside PostgreSQL
 
 
 @dataclass
@@ -48,9 +54,65 @@ class TestServer:
             engine.dispose()
 
     def create_database(self, name: str, *, template: str | None = None) -> URL:
-        tmpl = f' TEMPLATE "{template}"' if template else ""
-        self._admin(f'CREATE DATABASE "{name}"{tmpl}')
+        """A new empty database, or a copy of `template` (which is sealed first: see `seal_template`)."""
+        if template is None:
+            self._admin(f'CREATE DATABASE "{name}"')
+        else:
+            self._copy_template(name, template)
         return self.url(name)
+
+    def seal_template(self, name: str) -> None:
+        """Refuse new connections to `name` and end the sessions on it, so it can be copied.
+
+        PostgreSQL copies a database only while nobody else is connected to it. With TimescaleDB's
+        background workers on (as on a clinic's server) each database has a job scheduler holding
+        a connection, and TimescaleDB restarts the template's scheduler on CREATE DATABASE …
+        TEMPLATE; the new one can connect first and then waits for that very command, which fails
+        after 5 s with "source database … is being accessed by other users"
+        (timescale/timescaledb#4048). The launcher starts no scheduler for a database that refuses
+        connections, and one already starting quits when it sees that.
+        """
+        self._admin(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
+        self._end_sessions(name)
+
+    def start_job_scheduler(self, name: str) -> None:
+        """Start TimescaleDB's job scheduler in `name` now, as a server does for each database at start.
+
+        Otherwise a new database gets one only at the launcher's next poll (up to a minute later).
+        Nothing happens without the extension or with background workers off.
+        """
+        engine = create_engine(self.url(name), isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as conn:
+                conn.execute(text(
+                    "SELECT _timescaledb_functions.start_background_workers() "
+                    "FROM pg_extension WHERE extname = 'timescaledb' "
+                    "AND current_setting('timescaledb.max_background_workers', true)::int > 0"))
+        finally:
+            engine.dispose()
+
+    def _end_sessions(self, name: str) -> None:
+        engine = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
+                                  "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
+        finally:
+            engine.dispose()
+
+    def _copy_template(self, name: str, template: str) -> None:
+        # A scheduler starting just then can still connect for a moment (TimescaleDB's workers
+        # bypass ALLOW_CONNECTIONS and quit on their own): end the sessions again and retry.
+        self.seal_template(template)
+        for delay in (*_COPY_RETRY_DELAYS_S, None):
+            try:
+                self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+                return
+            except OperationalError as exc:
+                if delay is None or getattr(exc.orig, "sqlstate", None) != _OBJECT_IN_USE:
+                    raise
+            time.sleep(delay)
+            self._end_sessions(template)
 
     def drop_database(self, name: str) -> None:
         self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -99,9 +161,10 @@ def start_test_server() -> TestServer:
     if timescaledb_installed(binaries.bindir):
         settings["shared_preload_libraries"] = "timescaledb"
         settings["timescaledb.telemetry_level"] = "off"
-        # The per-database job scheduler keeps a connection to the template database, so
-        # CREATE DATABASE … TEMPLATE (one fresh database per test module) would fail.
-        settings["timescaledb.max_background_workers"] = "0"
+        # Background jobs on, as on a clinic's server: a job scheduler per database (and a worker
+        # per running job) needs far more worker processes than PostgreSQL's default 8.
+        settings["max_worker_processes"] = "32"
+        settings["timescaledb.max_background_workers"] = "24"
     cluster = LocalCluster(root, port=free_port(), tcp=True, auth="trust", db_user="clinic", extra_settings=settings)
     with _server_clock():
         cluster.ensure_started()

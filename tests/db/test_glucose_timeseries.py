@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from clinic_desktop.db.timeseries import PlainBackend, TimescaleBackend, backend_for
@@ -42,6 +45,25 @@ def in_session(database, clinic_id):
     session.begin()
     session.execute(text("SELECT set_config('app.clinic_id', :c, true)"), {"c": str(clinic_id)})
     return session
+
+
+def compress_old_chunks(database, attempts: int = 5) -> None:
+    """What the compression policy does for chunks past 30 days (the trace is from March 2025).
+
+    The policy job itself may be compressing the same chunks at that moment (background jobs run
+    during the tests): TimescaleDB then aborts one of the two with a serialization failure and,
+    like the policy, we try again.
+    """
+    for attempt in range(attempts):
+        try:
+            with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("SELECT compress_chunk(c, if_not_compressed => true) FROM show_chunks("
+                                  "'glucose_internal.glucose_reading', older_than => now() - interval '30 days') c"))
+            return
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) != "40001" or attempt == attempts - 1:
+                raise
+            time.sleep(0.5 * (attempt + 1))
 
 
 def expected_buckets(times, values, origin, width):
@@ -195,10 +217,7 @@ def test_old_readings_are_compressed_and_still_read_and_written_through_the_view
             "SELECT config->>'compress_after' FROM timescaledb_information.jobs "
             "WHERE proc_name = 'policy_compression' AND hypertable_name = 'glucose_reading'")).scalar()
     assert settings.get("patient_id") == 1 and policy == "30 days"
-    with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        # What the policy job does for chunks past 30 days (the trace is from March 2025).
-        conn.execute(text("SELECT compress_chunk(c, if_not_compressed => true) "
-                          "FROM show_chunks('glucose_internal.glucose_reading', older_than => now() - interval '30 days') c"))
+    compress_old_chunks(database)
     health = GlucoseService(app_role_database).storage_health(clinic.admin)
     assert health.compression_enabled and health.compressed_chunks >= 5
     assert health.bytes_after_compression < health.bytes_before_compression
@@ -266,3 +285,35 @@ def test_history_written_below_the_watermark_reads_right_before_any_refresh(
     assert hourly.in_range == np.count_nonzero((values >= 70) & (values <= 180))
     assert not series.raw and series.bucket_seconds >= 3600 and series.mins.min() == values.min()
     assert series.maxs.max() == values.max()
+
+
+@pytest.mark.timescale
+def test_a_write_refreshes_its_period_also_while_a_policy_refresh_runs(database, clinic, require_timescale):
+    """TimescaleDB refuses a refresh that overlaps one in progress instead of waiting; the write's
+    refresh tries again until the other one (here: a registered policy refresh) has ended."""
+    patient = make_patient(database, clinic.doctor)
+    start = datetime(2025, 5, 1, tzinfo=timezone.utc)
+    holder = database.engine.connect()  # the backend of the policy refresh in progress
+    holder.execute(text(
+        "INSERT INTO _timescaledb_catalog.continuous_aggs_jobs_refresh_ranges "
+        "SELECT mat_hypertable_id, -9223372036854775808, 9223372036854775807, pg_backend_pid(), 0, now() "
+        "FROM _timescaledb_catalog.continuous_agg WHERE user_view_name = 'glucose_daily_cagg'"))
+    holder.commit()
+
+    def policy_refresh_ends() -> None:
+        holder.execute(text("DELETE FROM _timescaledb_catalog.continuous_aggs_jobs_refresh_ranges "
+                            "WHERE pid = pg_backend_pid()"))
+        holder.commit()
+
+    ends = threading.Timer(1.0, policy_refresh_ends)
+    ends.start()
+    try:
+        seed_trace(database, clinic.clinic_id, patient, start, [120.0] * 864)  # 3 days, refreshed after commit
+    finally:
+        ends.join()
+        holder.close()
+    with in_session(database, clinic.clinic_id) as s:
+        assert TimescaleBackend().aggregates_current(s, [patient], start, start + timedelta(days=3))
+        daily = s.execute(text("SELECT sum(n) FROM glucose_internal.glucose_daily_cagg WHERE patient_id = :p"),
+                          {"p": patient}).scalar()
+    assert daily == 864

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 import logging
+import time
+import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -66,6 +67,29 @@ class TimescaleBackend(TimeSeriesBackend):
         try:
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 for cagg in CAGGS:
-                    conn.execute(text(f"CALL refresh_continuous_aggregate('{cagg}', :lo, :hi)"), {"lo": lo, "hi": hi})
+                    _refresh(conn, cagg, lo, hi)
         except DBAPIError as exc:  # reads fall back to the readings over this period meanwhile
             log.info("continuous aggregate refresh left to the policy (%s)", type(exc.orig).__name__)
+
+
+#: Waits before trying a refresh again while another one (usually the policy job) covers the period.
+REFRESH_RETRY_DELAYS_S = (0.2, 0.5, 1.0, 2.0)
+_LOCK_NOT_AVAILABLE = "55P03"
+
+
+def _refresh(conn: Connection, cagg: str, lo: datetime, hi: datetime) -> None:
+    """Refresh `cagg` over [lo, hi), waiting a little for a concurrent refresh to end.
+
+    TimescaleDB (2.28) refuses a refresh whose window overlaps one in progress ("could not refresh
+    continuous aggregate … due to a concurrent refresh") instead of waiting. The policy refreshes
+    everything up to about now, so an import that ends while the policy job runs would otherwise
+    leave its period to the policy's next run (10 or 30 minutes later).
+    """
+    for delay in (*REFRESH_RETRY_DELAYS_S, None):
+        try:
+            conn.execute(text(f"CALL refresh_continuous_aggregate('{cagg}', :lo, :hi)"), {"lo": lo, "hi": hi})
+            return
+        except DBAPIError as exc:
+            if delay is None or getattr(exc.orig, "sqlstate", None) != _LOCK_NOT_AVAILABLE:
+                raise
+        time.sleep(delay)

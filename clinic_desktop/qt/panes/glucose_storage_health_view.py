@@ -25,6 +25,8 @@ from ..workers import TaskRunner
 from ..error_messages import describe_error
 
 JOB_COLUMNS = ("Job", "Applies to", "Last run", "Result", "Failures", "Next run", "Last error")
+RUNNING_NOW = "Running now"
+AFTER_THIS_RUN = "after this run"
 
 
 def _size(n: int | None) -> str:
@@ -94,7 +96,7 @@ class GlucoseStorageHealthView(QWidget):
     def show_snapshot(self, snapshot: Any) -> None:
         """Fill the view from a snapshot (fields: timescale_active, version, chunks, compressed_chunks,
         bytes_before_compression, bytes_after_compression, jobs[job_id, name, applies_to, last_run_at,
-        last_run_status, total_failures, next_run_at, last_error])."""
+        last_run_status, total_failures, next_run_at, last_error, running])."""
         if snapshot is None or not getattr(snapshot, "timescale_active", False):
             self.summary.setText("TimescaleDB is not active on this server: glucose readings are stored in a plain "
                                  "PostgreSQL table (indexed by patient and time). There are no chunks, compression or "
@@ -127,16 +129,22 @@ class GlucoseStorageHealthView(QWidget):
         jobs = list(getattr(snapshot, "jobs", ()))
         self.jobs.setRowCount(len(jobs))
         for row, job in enumerate(jobs):
-            status = str(getattr(job, "last_run_status", "") or "not run yet")
+            running = bool(getattr(job, "running", False))
+            # A running job has no result yet and its next start is set only when it ends.
+            status = RUNNING_NOW if running else str(getattr(job, "last_run_status", "") or "not run yet")
+            next_run = AFTER_THIS_RUN if running else self._when(getattr(job, "next_run_at", None))
             values = (str(getattr(job, "name", job.job_id)), str(getattr(job, "applies_to", "") or ""),
                       self._when(getattr(job, "last_run_at", None)), status, str(getattr(job, "total_failures", 0) or 0),
-                      self._when(getattr(job, "next_run_at", None)), str(getattr(job, "last_error", "") or ""))
+                      next_run, str(getattr(job, "last_error", "") or ""))
             for col, text in enumerate(values):
                 item = QTableWidgetItem(text)
                 if col == 3 and status.lower() == "failed":
                     item.setForeground(QBrush(QColor("white")))
                     item.setBackground(QBrush(QColor("#c62828")))
                     item.setToolTip(str(getattr(job, "last_error", "") or "failed"))
+                elif col == 3 and running:
+                    item.setBackground(QBrush(QColor("#e3f2fd")))
+                    item.setToolTip("The job is running on the server now; its result shows when it ends.")
                 self.jobs.setItem(row, col, item)
 
     def job_rows(self) -> list[list[str]]:
