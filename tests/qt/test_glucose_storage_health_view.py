@@ -55,9 +55,10 @@ def test_compression_ratio():
 def test_a_running_job_shows_running_now(qtbot):
     running = SimpleNamespace(job_id=1000, name="Compression", applies_to="glucose_reading", last_run_at=T0,
                               last_run_status=None, total_failures=0, next_run_at=None, last_error=None, running=True)
-    view = GlucoseStorageHealthView(lambda: snapshot(running, job("Refresh", "Success")), "Europe/Berlin")
+    view = GlucoseStorageHealthView(lambda: snapshot(running, job("Refresh", "Success")), "Europe/Berlin",
+                                    formats=Formats("en_US"))
     qtbot.addWidget(view)
     view.load()
     qtbot.waitUntil(lambda: view.jobs.rowCount() == 2, timeout=5000)
-    assert view.job_rows()[0][2:6] == ["01 Mar 2026 09:00", "Running now", "0", "after this run"]
+    assert view.job_rows()[0][2:6] == ["03/01/2026 09:00", "Running now", "0", "after this run"]
     assert view.job_rows()[1][3] == "Success" and view.warning.isHidden()
