@@ -19,8 +19,10 @@ _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 def create_app_login(conn: Connection, *, role_name: str, password: str | None) -> None:
     """Create (or update) a LOGIN role that is a member of `clinic_app` and owns nothing.
 
-    The password is sent once to the server (which stores only a SCRAM verifier); it is never
-    written anywhere by us. Run on an owner/admin connection; the caller commits.
+    The password never crosses the wire: a SCRAM-SHA-256 verifier is computed here by libpq
+    (`PQencryptPasswordConn`, as psql's \\password does) and only the verifier is sent, so a server that
+    logs DDL (`log_statement = 'ddl'`) logs no password. Run on an owner/admin connection; the caller
+    commits.
     """
     if not _ROLE_NAME.match(role_name):
         raise ValueError("A role name uses lower-case letters, digits and '_' and starts with a letter.")
@@ -31,7 +33,8 @@ def create_app_login(conn: Connection, *, role_name: str, password: str | None) 
         sql.SQL(verb), sql.Identifier(role_name)
     )
     if password is not None:
-        statement = statement + sql.SQL(" PASSWORD {}").format(sql.Literal(password))
+        verifier = raw.pgconn.encrypt_password(password.encode(), role_name.encode(), b"scram-sha-256")
+        statement = statement + sql.SQL(" PASSWORD {}").format(sql.Literal(verifier.decode("ascii")))
     with raw.cursor() as cur:
         cur.execute(statement)
         cur.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(APP_GROUP_ROLE), sql.Identifier(role_name)))
