@@ -17,8 +17,9 @@ pg_pkgs="postgresql-15 postgresql-contrib"
 wanted="$qt_pkgs $pg_pkgs"
 [ "$mode" = "app" ] && wanted="$wanted $x11_pkgs"
 # The tests read the printed PDF reports back with poppler (pdftotext, pdfinfo) and run the
-# day-dependent modules at faked wall-clock times with libfaketime.
-[ "$mode" = "test" ] && wanted="$wanted poppler-utils faketime"
+# day-dependent modules at faked wall-clock times with libfaketime; the keyring tests run a real
+# Secret Service (gnome-keyring on a private D-Bus session bus).
+[ "$mode" = "test" ] && wanted="$wanted poppler-utils faketime gnome-keyring dbus-daemon"
 
 missing=""
 for p in $wanted; do

@@ -177,3 +177,40 @@ def stop_test_server(server: TestServer) -> None:
             server.cluster.stop(mode="immediate")
         finally:
             shutil.rmtree(server.cluster.root, ignore_errors=True)
+
+
+@contextmanager
+def private_cluster(**settings: str) -> Iterator[LocalCluster]:
+    """A throwaway cluster of its own (TCP, trust) for a test that changes server settings or pg_hba."""
+    root = Path(tempfile.mkdtemp(prefix="clinic-private-", dir="/tmp"))
+    os.chmod(root, 0o755)
+    cluster = LocalCluster(root, port=free_port(), tcp=True, auth="trust", extra_settings={"fsync": "off", **settings})
+    cluster.ensure_started()
+    try:
+        yield cluster
+    finally:
+        cluster.stop(mode="immediate")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def require_scram_for(cluster: LocalCluster, role: str) -> None:
+    """pg_hba: `role` must sign in over TCP with its SCRAM password; everyone else keeps trust."""
+    hba = cluster.data_dir / "pg_hba.conf"
+    info = hba.stat()
+    hba.write_text(f"host all {role} 127.0.0.1/32 scram-sha-256\n" + hba.read_text(encoding="utf-8"), encoding="utf-8")
+    os.chown(hba, info.st_uid, info.st_gid)
+    admin = create_engine(cluster.sqlalchemy_url("postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text("SELECT pg_reload_conf()"))
+    finally:
+        admin.dispose()
+
+
+def create_empty_database(cluster: LocalCluster, name: str) -> None:
+    admin = create_engine(cluster.sqlalchemy_url("postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()

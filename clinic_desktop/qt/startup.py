@@ -108,6 +108,14 @@ def _seed_demo(runtime: "Runtime", clock: Clock, state: TaskState):  # noqa: ANN
     return DemoCgmLoader(runtime, service)
 
 
+def password_prompt_text(profile: ConnectionProfile) -> str:
+    """The start-up password prompt: why it asks (no keyring, locked, nothing stored) and how to stop that."""
+    from ..config import secrets
+
+    return (f"{secrets.missing_password_reason(profile.name)}\n\n"
+            f"Password of the database account for “{profile.describe()}”:")
+
+
 class DemoCgmLoader:
     """Loads the demo's CGM traces on a plain thread after sign-in is possible; charts fill as it goes."""
 
@@ -188,8 +196,7 @@ class Startup(QObject):
         else:
             password = composition.stored_password(profile)
             if password is None and not profile.is_local:
-                password, ok = QInputDialog.getText(None, "Database password",
-                                                    f"Password of the database account for “{profile.describe()}”:",
+                password, ok = QInputDialog.getText(None, "Database password", password_prompt_text(profile),
                                                     QLineEdit.EchoMode.Password)
                 if not ok:
                     return 0

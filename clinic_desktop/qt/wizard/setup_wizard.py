@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 import secrets as pysecrets
 import socket
+from collections.abc import Callable
+from dataclasses import dataclass
 from zoneinfo import available_timezones
 
 from PySide6.QtWidgets import (
@@ -39,7 +41,7 @@ from ...db.engine import target_for_profile
 from ...domain.errors import ValidationError
 from ...runtime import Runtime, migrate_with_owner, open_profile
 from ...services.staff_service import StaffService
-from ..workers import TaskRunner
+from ..workers import TaskRunner, TaskState
 from ..error_messages import describe_error
 
 PAGE_WHERE, PAGE_SERVER, PAGE_PREPARE, PAGE_CLINIC = range(4)
@@ -198,8 +200,20 @@ class ServerPage(QWizardPage):
         return PAGE_PREPARE
 
 
+@dataclass(frozen=True)
+class SecretNotStored:
+    """The workstation login exists, but its password could not be kept in the keyring (nothing saved yet)."""
+
+    problem: secrets.KeyringProblem
+
+
 class PreparePage(QWizardPage):
-    """Starts the local database or migrates the server, in the background, with progress."""
+    """Starts the local database or migrates the server, in the background, with progress.
+
+    For a server, the workstation password goes to the keyring and is read back before anything
+    is saved; if the keyring cannot keep it, the administrator sees the password and chooses:
+    store it again (after unlocking the keyring) or type it at each start.
+    """
 
     def __init__(self, settings: SettingsStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -208,6 +222,8 @@ class PreparePage(QWizardPage):
         self._runner = TaskRunner(self)
         self.runtime: Runtime | None = None
         self.has_clinic = False
+        self._open: Callable[[TaskState], tuple[Runtime, bool]] | None = None
+        self._store: Callable[[], secrets.KeyringProblem | None] | None = None
         layout = QVBoxLayout(self)
         self.status = QLabel("", self)
         self.status.setObjectName("prepare_status")
@@ -219,7 +235,30 @@ class PreparePage(QWizardPage):
         layout.addWidget(self.status)
         layout.addWidget(self.progress)
         layout.addWidget(self.retry)
+        layout.addWidget(self._build_secret_box())
         layout.addStretch(1)
+
+    def _build_secret_box(self) -> QWidget:
+        self.secret_box = QWidget(self)
+        box = QVBoxLayout(self.secret_box)
+        box.setContentsMargins(0, 0, 0, 0)
+        self.secret_note = QLabel("", self.secret_box)
+        self.secret_note.setWordWrap(True)
+        self.secret_text = QLineEdit(self.secret_box)
+        self.secret_text.setReadOnly(True)
+        self.secret_text.setAccessibleName("Workstation password")
+        self.store_again = QPushButton("Store it in the keyring again", self.secret_box)
+        self.store_again.clicked.connect(self._store_again)
+        self.type_each_start = QPushButton("I have noted it: ask for it at each start", self.secret_box)
+        self.type_each_start.clicked.connect(self._continue_without_keyring)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.store_again)
+        buttons.addWidget(self.type_each_start)
+        for widget in (self.secret_note, self.secret_text):
+            box.addWidget(widget)
+        box.addLayout(buttons)
+        self.secret_box.hide()
+        return self.secret_box
 
     def initializePage(self) -> None:  # noqa: N802 - Qt override
         self.start()
@@ -232,34 +271,66 @@ class PreparePage(QWizardPage):
         local = where.local.isChecked()
         settings = self._settings
         self.retry.hide()
+        self.secret_box.hide()
         self.status.setStyleSheet("")
         self.progress.setRange(0, 0)
+        keep_in_keyring = False
         if local:
             profile = ConnectionProfile(name=name, kind=LOCAL_KIND)
             owner_target, ws_role, ws_password = None, None, None
         else:
             ws_role = workstation_role_name()
-            ws_password = server.ws_password.text() if not server.keyring.usable else pysecrets.token_urlsafe(24)
+            keep_in_keyring = server.keyring.usable
+            ws_password = pysecrets.token_urlsafe(24) if keep_in_keyring else server.ws_password.text()
             profile = server.profile(name, user=ws_role)
             owner_target = server.owner_target()
 
-        def prepare(state):  # noqa: ANN001, ANN202 - worker thread
+        def open_it(state: TaskState) -> tuple[Runtime, bool]:  # worker thread
             def progress(text: str, done: int, total: int) -> None:
                 state.report(done, total, text)
 
-            if owner_target is not None:
-                migrate_with_owner(owner_target, app_login=ws_role, app_password=ws_password, progress=progress)
-                secrets.set_password(name, ws_password)
             runtime = open_profile(profile, settings, password=ws_password, progress=progress)
             try:
                 has_clinic = StaffService(runtime.database).has_any_clinic()
             except BaseException:
                 runtime.close()
                 raise
-            settings.save_profile(profile)
+            settings.save_profile(profile)  # only now: the password is stored, or the admin has seen it
             return runtime, has_clinic
 
+        def store() -> secrets.KeyringProblem | None:  # worker thread
+            return secrets.store_password(name, ws_password) if ws_password is not None else None
+
+        def prepare(state: TaskState) -> tuple[Runtime, bool] | SecretNotStored:  # worker thread
+            if owner_target is not None:
+                migrate_with_owner(owner_target, app_login=ws_role, app_password=ws_password,
+                                   progress=lambda text, done, total: state.report(done, total, text))
+                if keep_in_keyring:
+                    problem = store()
+                    if problem is not None:
+                        return SecretNotStored(problem)
+            return open_it(state)
+
+        self._open, self._store = open_it, store
+        self.secret_text.setText(ws_password or "")
         self._runner.run(prepare, self._on_ready, self._on_error, on_progress=self._on_progress)
+
+    def _store_again(self) -> None:
+        store, open_it = self._store, self._open
+        assert store is not None and open_it is not None
+        self.secret_box.setEnabled(False)
+
+        def again(state: TaskState) -> tuple[Runtime, bool] | SecretNotStored:
+            problem = store()
+            return SecretNotStored(problem) if problem is not None else open_it(state)
+
+        self._runner.run(again, self._on_ready, self._on_error, on_progress=self._on_progress)
+
+    def _continue_without_keyring(self) -> None:
+        open_it = self._open
+        assert open_it is not None
+        self.secret_box.setEnabled(False)
+        self._runner.run(open_it, self._on_ready, self._on_error, on_progress=self._on_progress)
 
     def _on_progress(self, done: int, total: int, text: str) -> None:
         self.status.setText(text)
@@ -267,7 +338,12 @@ class PreparePage(QWizardPage):
             self.progress.setRange(0, total)
             self.progress.setValue(done)
 
-    def _on_ready(self, result: tuple[Runtime, bool]) -> None:
+    def _on_ready(self, result: tuple[Runtime, bool] | SecretNotStored) -> None:
+        self.secret_box.setEnabled(True)
+        if isinstance(result, SecretNotStored):
+            self._ask_about_the_password(result.problem)
+            return
+        self.secret_box.hide()
         self.runtime, self.has_clinic = result
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
@@ -275,7 +351,18 @@ class PreparePage(QWizardPage):
                                                         if self.has_clinic else ""))
         self.completeChanged.emit()
 
+    def _ask_about_the_password(self, problem: secrets.KeyringProblem) -> None:
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.status.setStyleSheet(ERROR_STYLE)
+        self.status.setText("The database is set up, but the password of this workstation's database account could "
+                            "not be stored: " + problem.explanation + " Nothing has been saved yet.")
+        self.secret_note.setText("This is the workstation's database password. Store it again once the keyring is "
+                                 "unlocked, or note it somewhere safe: it will then be asked for at each start.")
+        self.secret_box.show()
+
     def _on_error(self, exc: BaseException) -> None:
+        self.secret_box.setEnabled(True)
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.status.setStyleSheet(ERROR_STYLE)
