@@ -24,6 +24,7 @@ from clinic_desktop.services.auth_service import AuthService
 
 
 def test_a_signal_wakes_the_waiting_event_loop_and_arrives_on_the_gui_thread(qtbot):
+    before = signal.getsignal(signal.SIGINT)  # default_int_handler, or SIG_IGN when run as a background job
     signals = TerminationSignals()
     signals.install()
     try:
@@ -33,7 +34,7 @@ def test_a_signal_wakes_the_waiting_event_loop_and_arrives_on_the_gui_thread(qtb
         assert caught.args == [signal.SIGINT]
     finally:
         signals.uninstall()
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handed back as it was
+    assert signal.getsignal(signal.SIGINT) is before  # handed back as it was
 
 
 def test_a_signal_while_the_screen_is_locked_closes_the_main_window_as_file_quit_does(qtbot, tmp_path, database, clinic):
