@@ -19,7 +19,7 @@ wanted="$qt_pkgs $pg_pkgs"
 # The tests read the printed PDF reports back with poppler (pdftotext, pdfinfo) and run the
 # day-dependent modules at faked wall-clock times with libfaketime; the keyring tests run a real
 # Secret Service (gnome-keyring on a private D-Bus session bus).
-[ "$mode" = "test" ] && wanted="$wanted poppler-utils faketime gnome-keyring dbus-daemon"
+[ "$mode" = "test" ] && wanted="$wanted poppler-utils faketime gnome-keyring dbus"
 
 missing=""
 for p in $wanted; do

@@ -19,6 +19,7 @@ from pathlib import Path
 import keyring
 import secretstorage
 from keyring.backends import SecretService, fail
+from secretstorage.util import SS_PATH, DBusAddressWrapper, format_secret, open_session
 
 UNLOCK_PASSWORD = b"test-login-password"
 
@@ -32,6 +33,25 @@ class RealSecretService:
             collection = secretstorage.get_default_collection(connection)
             collection.lock()
             assert collection.is_locked()
+        finally:
+            connection.close()
+
+    def unlock(self) -> None:
+        """Unlock the default collection with the login password, as signing in to the desktop does.
+
+        The Secret Service's own Unlock asks through a GUI prompt, which a headless test cannot
+        answer; gnome-keyring's internal interface takes the password directly (over an encrypted
+        session).
+        """
+        connection = secretstorage.dbus_init()
+        try:
+            collection = secretstorage.get_default_collection(connection)
+            session = open_session(connection)
+            internal = DBusAddressWrapper(SS_PATH, "org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface",
+                                          connection)
+            internal.call("UnlockWithMasterPassword", "o(oayays)", collection.collection_path,
+                          format_secret(session, UNLOCK_PASSWORD, "text/plain"))
+            assert not collection.is_locked()
         finally:
             connection.close()
 

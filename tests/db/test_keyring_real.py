@@ -36,3 +36,12 @@ def test_no_keyring_at_all_is_named_as_such() -> None:
     assert status.problem is KeyringProblem.NO_KEYRING and not status.usable
     assert secrets.store_password("clinic-a", "x" * 20) is KeyringProblem.NO_KEYRING
     assert "No system keyring" in secrets.missing_password_reason("clinic-a")
+
+
+def test_a_keyring_unlocked_again_keeps_the_password(secret_service) -> None:  # noqa: ANN001
+    secret_service.lock()
+    assert secrets.store_password("clinic-a", "s3cret-Workstation-1") is KeyringProblem.LOCKED
+    secret_service.unlock()
+    assert secrets.keyring_status().usable
+    assert secrets.store_password("clinic-a", "s3cret-Workstation-1") is None
+    assert secrets.get_password("clinic-a") == "s3cret-Workstation-1"

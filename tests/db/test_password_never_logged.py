@@ -8,6 +8,7 @@ must not contain the password, while the role signs in with it.
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -42,3 +43,11 @@ def test_the_wizards_server_step_logs_no_password(logging_server: LocalCluster) 
     assert "CREATE ROLE" in log and "ALTER ROLE" in log  # the statements were logged…
     assert "SCRAM-SHA-256$" in log  # …with a verifier in them
     assert password not in log  # …and never the password
+    assert logging_server.log_file in _files_containing(logging_server.root, "SCRAM-SHA-256$")  # the scan sees it
+    assert _files_containing(logging_server.root, password) == []  # nor any file of the server (data, WAL)
+
+
+def _files_containing(root: Path, secret: str) -> list[Path]:
+    """Every file under `root` whose bytes contain `secret`."""
+    needle = secret.encode()
+    return [path for path in root.rglob("*") if path.is_file() and needle in path.read_bytes()]

@@ -151,3 +151,28 @@ def test_the_start_up_prompt_names_a_missing_keyring() -> None:
 
     profile = ConnectionProfile(name="ward", kind=SERVER_KIND, host="db.example", database="clinic", user="ws")
     assert "No system keyring (Secret Service) is available" in password_prompt_text(profile)
+
+
+def test_locked_keyring_then_unlocked_stores_the_password_on_retry(qtbot, server, settings,  # noqa: ANN001
+                                                                   secret_service) -> None:
+    wizard = _to_prepare(qtbot, settings, server, before_preparing=secret_service.lock)
+    prepare = wizard.prepare_page
+    qtbot.waitUntil(lambda: prepare.isComplete() or prepare.retry.isVisible() or prepare.secret_box.isVisible(),
+                    timeout=WAIT_MS)
+    assert prepare.secret_box.isVisible() and settings.load_profile("ward") is None
+    shown = prepare.secret_text.text()
+    secret_service.unlock()  # the administrator unlocks the keyring, then asks to store it again
+    prepare.store_again.click()
+    qtbot.waitUntil(lambda: prepare.isComplete() or prepare.retry.isVisible(), timeout=WAIT_MS)
+    assert prepare.isComplete(), prepare.status.text()
+    assert not prepare.secret_box.isVisible()
+    wizard.runtime.close()
+    _settle(wizard)
+    profile = settings.load_profile("ward")
+    assert profile is not None and secrets.get_password("ward") == shown
+    require_scram_for(server, workstation_role_name())
+    later = open_profile(profile, settings)  # a later start reads the password from the keyring
+    try:
+        assert later.features is not None
+    finally:
+        later.close()
