@@ -131,14 +131,14 @@ class PatientService:
         actor.require(Capability.REGISTER_PATIENTS, action="register patients")
         self._check_field_rights(actor, data)
         with self._db.unit_of_work(actor) as uow:
-            ctx = self._context(uow.session, actor.clinic_id)
+            now = self._local_now(uow.session, actor.clinic_id)
+            ctx = self._context(uow.session, actor.clinic_id, now)
             cleaned, problems = patient_rules.clean_patient_fields(data, ctx)
             if problems:
                 raise ValidationError(problems)
             earlier = uow.claim_request(request_id, "patient")
             if earlier is not None:
-                return patient_record_query.record(uow.session, self._load(uow.session, actor, earlier), actor,
-                                                   self._local_now(uow.session, actor.clinic_id))
+                return patient_record_query.record(uow.session, self._load(uow.session, actor, earlier), actor, now)
             self._check_mrn_free(uow.session, actor.clinic_id, cleaned["mrn"], None)
             patient = Patient(clinic_id=actor.clinic_id, **{_COLUMN.get(k, k): v for k, v in cleaned.items()})
             uow.session.add(patient)
@@ -148,7 +148,7 @@ class PatientService:
                       changes={k: [None, v] for k, v in cleaned.items() if v is not None})
             uow.changed(ChangeKind.PATIENT, patient.id)
             uow.session.refresh(patient)
-            return patient_record_query.record(uow.session, patient, actor, self._local_now(uow.session, actor.clinic_id))
+            return patient_record_query.record(uow.session, patient, actor, now)
 
     def update(
         self, actor: Actor, patient_id: uuid.UUID, *, data: Mapping[str, Any], expected_version: int
@@ -157,10 +157,11 @@ class PatientService:
         actor.require(Capability.REGISTER_PATIENTS, action="edit patients")
         self._check_field_rights(actor, data)
         with self._db.unit_of_work(actor) as uow:
-            ctx = self._context(uow.session, actor.clinic_id)
+            now = self._local_now(uow.session, actor.clinic_id)
+            ctx = self._context(uow.session, actor.clinic_id, now)
             patient = self._load(uow.session, actor, patient_id, for_update=True)
             if patient.version != expected_version:
-                theirs = patient_record_query.record(uow.session, patient, actor, self._local_now(uow.session, actor.clinic_id))
+                theirs = patient_record_query.record(uow.session, patient, actor, now)
                 raise StaleRecord("patient", mine=dict(data), theirs=theirs)
             existing = {name: getattr(patient, _COLUMN.get(name, name)) for name in patient_rules.ALL_FIELDS}
             cleaned, problems = patient_rules.clean_patient_fields(data, ctx, existing=existing)
@@ -176,7 +177,7 @@ class PatientService:
                 uow.audit("update", "patient", patient.id, patient_id=patient.id, changes=diff)
                 uow.changed(ChangeKind.PATIENT, patient.id)
                 uow.session.refresh(patient)
-            return patient_record_query.record(uow.session, patient, actor, self._local_now(uow.session, actor.clinic_id))
+            return patient_record_query.record(uow.session, patient, actor, now)
 
     def archive(self, actor: Actor, patient_id: uuid.UUID) -> PatientRecord:
         """Soft-delete: the record leaves the active list but nothing is removed."""
@@ -196,7 +197,7 @@ class PatientService:
         name, or the same phone), archived ones included."""
         actor.require(Capability.REGISTER_PATIENTS, action="register patients")
         with self._db.unit_of_work(actor, read_only=True) as uow:
-            ctx = self._context(uow.session, actor.clinic_id)
+            ctx = self._context(uow.session, actor.clinic_id, self._local_now(uow.session, actor.clinic_id))
             return patient_merge.find_duplicates(
                 uow.session, actor.clinic_id, ctx, given_name=given_name, family_name=family_name,
                 date_of_birth=date_of_birth, phone=phone,
@@ -256,7 +257,7 @@ class PatientService:
         actor.require(Capability.EDIT_CARE_TEAM)
         with self._db.unit_of_work(actor) as uow:
             patient = self._load(uow.session, actor, patient_id)
-            ctx = self._context(uow.session, actor.clinic_id)
+            ctx = self._context(uow.session, actor.clinic_id, self._local_now(uow.session, actor.clinic_id))
             return patient_care_team.link_caregiver(
                 uow, patient, ctx, given_name=given_name, family_name=family_name, phone=phone, email=email,
                 relationship=relationship, permissions=permissions,
@@ -324,8 +325,9 @@ class PatientService:
             self._locales[clinic_id] = session.scalar(select(Clinic.locale).where(Clinic.id == clinic_id)) or "en_US"
         return self._locales[clinic_id]
 
-    def _context(self, session: Session, clinic_id: uuid.UUID) -> patient_rules.FieldContext:
-        return patient_rules.FieldContext(today=self._today(session, clinic_id), locale=self._locale(session, clinic_id))
+    def _context(self, session: Session, clinic_id: uuid.UUID, now: datetime) -> patient_rules.FieldContext:
+        """Validation's context: the clinic's today (from `now`, already in its zone) and its locale."""
+        return patient_rules.FieldContext(today=now.date(), locale=self._locale(session, clinic_id))
 
     def _today(self, session: Session, clinic_id: uuid.UUID) -> date:
         """Today in the clinic's time zone (a birthday is local), by the app's clock."""
