@@ -29,8 +29,8 @@ class ChangeBus(QObject):
             self.changed.emit(changes)
 
     def subscribe(self, kinds: Iterable[ChangeKind], handler: Callable[[ChangeSet], None],
-                  receiver: QObject | None = None) -> None:
-        """Call `handler(changes)` for every ChangeSet touching one of `kinds` (while `receiver` lives)."""
+                  receiver: QObject) -> None:
+        """Call `handler(changes)` for every ChangeSet touching one of `kinds`, while `receiver` lives."""
         wanted = frozenset(kinds)
         self.listened_kinds |= wanted
 
@@ -38,12 +38,9 @@ class ChangeBus(QObject):
             if changes.touches_any(wanted):
                 handler(changes)
 
-        if receiver is None:
-            self.changed.connect(deliver)
-        else:
-            # Bound to the receiver's lifetime: no delivery to a closed pane.
-            relay = _Relay(deliver, receiver)
-            self.changed.connect(relay.deliver)
+        # Bound to the receiver's lifetime: no delivery to a closed pane.
+        relay = _Relay(deliver, receiver)
+        self.changed.connect(relay.deliver)
 
 
 class _Relay(QObject):

@@ -39,7 +39,7 @@ from ..workers import TaskRunner
 from .calendar_detail_panel import CalendarDetailPanel
 from .calendar_grid import DEFAULT_BOOKING_MINUTES, CalendarGrid
 from .calendar_list_view import AppointmentTable, CalendarListView
-from ...domain.changes import ChangeKind
+from ...domain.changes import ChangeKind, ChangeSet
 
 DAY, WEEK, LIST, RECEPTION = range(4)
 MODES = ("Day", "Week", "List", "Today at reception")
@@ -261,9 +261,8 @@ class CalendarPane(QWidget):
             minute = min(starts, default=60) - 30
         self.scrolls[mode].verticalScrollBar().setValue(int(max(0.0, grid.y_of(minute) - grid.y_of(0))))
 
-    def _on_changed(self, changes) -> None:  # noqa: ANN001
-        if changes.touches(ChangeKind.APPOINTMENT) or changes.touches(ChangeKind.WORKING_HOURS):
-            self._refresh_soon.start()
+    def _on_changed(self, _changes: ChangeSet) -> None:  # subscribed to appointments and working hours
+        self._refresh_soon.start()
 
     # -- selection and workflow -------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from ..models.dose_page_model import DosePageModel
 from ..models.dose_table_model import COL_PATIENT
 from ..models.glucose_table_model import ROW_ROLE
 from ..workers import TaskRunner
-from ...domain.changes import ChangeKind
+from ...domain.changes import ChangeKind, ChangeSet
 
 REFRESH_MS = 5 * 60 * 1000
 FILTER_DEBOUNCE_MS = 300
@@ -95,9 +95,8 @@ class DosesDuePane(QWidget):
         return DoseFilter(text=self.filter.text().strip(), not_recorded_only=self.pending_only.isChecked(),
                           window=self.window_filter.currentData())
 
-    def _on_changes(self, changes) -> None:  # noqa: ANN001 - a slot returns nothing (PySide 6.12)
-        if changes.touches(ChangeKind.MEDICATION):
-            self.refresh()
+    def _on_changes(self, _changes: ChangeSet) -> None:  # subscribed to medication changes only
+        self.refresh()
 
     def refresh(self) -> None:
         """Reload from the server, keeping as many rows as are shown (data changed, or the clock moved on)."""

@@ -28,7 +28,7 @@ from ..models.glucose_table_model import ROW_ROLE, SortKeyProxy
 from ..models.prescription_table_model import PrescriptionTableModel
 from ..workers import TaskRunner
 from .adherence_strip import AdherenceStrip
-from ...domain.changes import ChangeKind
+from ...domain.changes import ChangeKind, ChangeSet
 
 
 @dataclass(frozen=True)
@@ -185,8 +185,8 @@ class MedicationsPane(QWidget):
         self.status.setText("Loading…")
         self._runner.run(lambda _s: load_patient(service, actor, pid), self._show, self._failed)
 
-    def _on_changes(self, changes) -> None:  # noqa: ANN001
-        if changes.touches(ChangeKind.MEDICATION) and self._patient_id is not None:
+    def _on_changes(self, _changes: ChangeSet) -> None:  # subscribed to medication changes only
+        if self._patient_id is not None:
             self.refresh()
 
     def _show(self, data: PatientMedications | None) -> None:

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from ..workers import TaskRunner
 from .calendar_list_view import AppointmentTable
-from ...domain.changes import ChangeKind
+from ...domain.changes import ChangeKind, ChangeSet
 from ..error_messages import describe_error
 
 
@@ -56,6 +56,5 @@ class PatientAppointmentsView(QWidget):
     def _failed(self, exc: BaseException) -> None:
         self.summary.setText(describe_error(exc, "load the appointments"))
 
-    def _on_changed(self, changes) -> None:  # noqa: ANN001
-        if changes.touches(ChangeKind.APPOINTMENT):
-            self.reload()
+    def _on_changed(self, _changes: ChangeSet) -> None:  # subscribed to appointment changes only
+        self.reload()

@@ -283,9 +283,7 @@ class PatientListPane(QWidget):
         self.merge_dialog = dialog
         dialog.show()
 
-    def _on_changes(self, changes: ChangeSet) -> None:
-        if not changes.touches(ChangeKind.PATIENT):
-            return
+    def _on_changes(self, _changes: ChangeSet) -> None:  # subscribed to patient changes only
         self.model.reload()
         if self.search_box.text().strip():
             self._run_search()

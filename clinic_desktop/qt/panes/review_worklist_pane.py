@@ -106,9 +106,8 @@ class ReviewWorklistPane(QWidget):
     def _on_error(self, exc: BaseException) -> None:
         self.status.setText(f"<span style='color:#c62828'>{html.escape(describe_error(exc, 'load the worklist'))}</span>")
 
-    def _on_changes(self, changes: ChangeSet) -> None:
-        if changes.touches_any(REFRESH_KINDS):
-            self.refresh()
+    def _on_changes(self, _changes: ChangeSet) -> None:  # subscribed to REFRESH_KINDS only
+        self.refresh()
 
     def _open_selected(self) -> None:
         row = self.selected_row()
