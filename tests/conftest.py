@@ -8,10 +8,14 @@ when the extension is not active.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import threading
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -27,7 +31,7 @@ if os.environ.get("CLINIC_TEST_TRAVEL_TO"):  # python -m tests.time_travel: this
 import pytest
 from sqlalchemy import create_engine, pool
 
-from clinic_desktop.config.settings import PoolSettings
+from clinic_desktop.config.settings import PoolSettings, SettingsStore
 from clinic_desktop.db.database import Database
 from clinic_desktop.db.engine import ConnectTarget, create_app_engine
 from clinic_desktop.db.migrate import upgrade_to_head
@@ -37,6 +41,7 @@ from clinic_desktop.domain.clock import FixedClock
 from clinic_desktop.domain.enums import Role
 from clinic_desktop.services import passwords
 
+from .keyring_support import RealSecretService, real_secret_service
 from .support import TestServer, start_test_server, stop_test_server
 
 TEST_PASSWORD = "Correct-Horse-Battery-9"
@@ -196,6 +201,22 @@ def clock() -> FixedClock:
     """The app's clock for a test: it stands at noon of the clinic's today, whatever the hour or the zone
     the suite runs in (the date stays the server's, so rows the server time-stamps fall on the same day)."""
     return FixedClock(noon_in_clinic())
+
+
+@pytest.fixture
+def settings_store() -> Iterator[SettingsStore]:
+    """A SettingsStore of its own (profiles, local clusters) in a temporary folder the postgres user can reach."""
+    root = Path(tempfile.mkdtemp(prefix="clinic-settings-", dir="/tmp"))
+    os.chmod(root, 0o755)
+    yield SettingsStore(config_dir=root / "config", data_dir=root / "data")
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def secret_service() -> Iterator[RealSecretService]:
+    """A real Secret Service (gnome-keyring on a private D-Bus) that keyring uses for the test."""
+    with real_secret_service() as service:
+        yield service
 
 
 @pytest.fixture

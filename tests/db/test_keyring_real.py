@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 
 from clinic_desktop.config import secrets
 from clinic_desktop.config.secrets import KeyringProblem
-from tests.keyring_support import real_secret_service
-
-
-@pytest.fixture
-def secret_service():
-    with real_secret_service() as service:
-        yield service
 
 
 def test_an_unlocked_keyring_keeps_and_returns_the_password(secret_service) -> None:  # noqa: ANN001

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QApplication, QLabel, QWizard
 
 from clinic_desktop.domain.clock import SYSTEM_CLOCK
 from clinic_desktop.app import build_services
-from clinic_desktop.config.settings import SettingsStore
 from clinic_desktop.db.change_listener import CONNECTED, LOST, ConnectionState
 from clinic_desktop.db.engine import ConnectTarget
 from clinic_desktop.domain.enums import Role
@@ -113,16 +108,8 @@ def test_login_dialog_refuses_a_wrong_password_then_signs_in(qtbot, database, cl
     assert dialog.password.text() == ""  # not kept in the widget
 
 
-@pytest.fixture
-def wizard_settings():
-    root = Path(tempfile.mkdtemp(prefix="clinic-wizard-", dir="/tmp"))
-    os.chmod(root, 0o755)
-    yield SettingsStore(config_dir=root / "config", data_dir=root / "data")
-    shutil.rmtree(root, ignore_errors=True)
-
-
-def test_setup_wizard_creates_the_local_database_and_the_first_clinic(qtbot, wizard_settings):
-    wizard = SetupWizard(wizard_settings)
+def test_setup_wizard_creates_the_local_database_and_the_first_clinic(qtbot, settings_store):
+    wizard = SetupWizard(settings_store)
     qtbot.addWidget(wizard)
     wizard.show()
     wizard.where_page.local.setChecked(True)
@@ -149,11 +136,11 @@ def test_setup_wizard_creates_the_local_database_and_the_first_clinic(qtbot, wiz
         page.confirm.setText("Lakeside-Clinic-2026")
         with qtbot.waitSignal(wizard.accepted, timeout=20000):
             wizard.button(QWizard.WizardButton.FinishButton).click()
-        assert wizard_settings.load_profile("frontdesk").kind == "local"
+        assert settings_store.load_profile("frontdesk").kind == "local"
         assert StaffService(runtime.database).has_any_clinic()
         session = AuthService(runtime.database).login("boss", "Lakeside-Clinic-2026")
         assert session.clinic_name == "Lakeside Clinic" and session.clinic_timezone == "Europe/Vienna"
-        text = wizard_settings.profiles_file.read_text()
+        text = settings_store.profiles_file.read_text()
         assert "Lakeside-Clinic-2026" not in text  # no password in the settings
     finally:
         runtime.close()

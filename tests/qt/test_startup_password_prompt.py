@@ -7,11 +7,6 @@ blocking dialog is left behind. Dismissing it ends the start with 0, before any 
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QTimer
@@ -19,26 +14,16 @@ from PySide6.QtWidgets import QApplication, QInputDialog
 
 from clinic_desktop.config.settings import SERVER_KIND, ConnectionProfile, SettingsStore
 from clinic_desktop.qt.startup import Startup
-from tests.keyring_support import RealSecretService, real_secret_service
 
 POLL_MS, MAX_POLLS = 20, 1500  # up to 30 s for the prompt to appear
 
 
 @pytest.fixture
-def settings() -> Iterator[SettingsStore]:
-    root = Path(tempfile.mkdtemp(prefix="clinic-prompt-", dir="/tmp"))
-    os.chmod(root, 0o755)
-    store = SettingsStore(config_dir=root / "config", data_dir=root / "data")
-    store.save_profile(ConnectionProfile(name="ward", kind=SERVER_KIND, host="127.0.0.1", database="clinic",
-                                         user="ws_ward"))
-    yield store
-    shutil.rmtree(root, ignore_errors=True)
-
-
-@pytest.fixture
-def secret_service() -> Iterator[RealSecretService]:
-    with real_secret_service() as service:
-        yield service
+def settings(settings_store: SettingsStore) -> SettingsStore:
+    """A saved server profile whose password is in no keyring."""
+    settings_store.save_profile(ConnectionProfile(name="ward", kind=SERVER_KIND, host="127.0.0.1", database="clinic",
+                                                  user="ws_ward"))
+    return settings_store
 
 
 def _prompt_shown_at_start(settings: SettingsStore) -> str:
