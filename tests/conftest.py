@@ -14,7 +14,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -190,10 +190,10 @@ def clinic(database: Database) -> ClinicActors:
 TEST_CLINIC_ZONE = ZoneInfo("Europe/Berlin")  # the zone of `create_clinic_with_staff`'s clinics
 
 
-def noon_in_clinic(day: date | None = None, zone: ZoneInfo = TEST_CLINIC_ZONE) -> datetime:
-    """12:00 of `day` (default: the clinic's today by the machine's clock) in the clinic's zone, as UTC."""
-    day = day or datetime.now(zone).date()
-    return datetime.combine(day, time(12), zone).astimezone(UTC)
+def noon_in_clinic() -> datetime:
+    """12:00 of the clinic's today (by the machine's clock, travelled or not) in the clinic's zone, as UTC."""
+    today = datetime.now(TEST_CLINIC_ZONE).date()
+    return datetime.combine(today, time(12), TEST_CLINIC_ZONE).astimezone(UTC)
 
 
 @pytest.fixture
